@@ -1,0 +1,116 @@
+"""Column names of the recorded result tables: the contract between runner and report.
+
+Files under a results directory (all written atomically: temp file, then rename):
+
+``runs.csv``           one row per run (case x framework x mode x seed)      -> RUN_COLUMNS
+``epochs.csv``         one row per run-epoch                                  -> EPOCH_COLUMNS
+``parity.csv``         one row per parity check (case x dtype)                -> PARITY_COLUMNS
+``parity_epochs.csv``  one row per parity-check epoch                         -> PARITY_EPOCH_COLUMNS
+``cases.csv``          one row per registered case (metadata for the report)  -> CASE_COLUMNS
+``environment.json``   machine, versions, BLAS/threads, git commit, dataset fingerprints
+
+Conventions:
+* ``framework`` is ``"scratchnet"`` or ``"keras"``; ``mode`` is ``"parity"`` (identical
+  initial weights and batch order for both) or ``"native"`` (each framework's own init
+  and shuffling).
+* ``status`` is one of STATUSES. Rows of a failed run keep NaN in the figures it never
+  produced; ``message`` holds the reason.
+* Losses are the case's compiled loss, MSE is ``mean((y_pred - y)**2)``; both computed
+  by the harness from predictions (``scratchnet.bench.metrics``), never from a
+  framework's logs. ``epoch`` counts from 1. Times are seconds, memory MiB.
+"""
+from __future__ import annotations
+
+FRAMEWORKS = ("scratchnet", "keras")
+MODES = ("parity", "native")
+STATUSES = ("ok", "diverged", "error", "timeout")
+
+RUN_KEY = ("case", "framework", "mode", "seed")
+
+RUN_COLUMNS = (
+    *RUN_KEY,
+    "dtype",
+    "dataset",
+    "fingerprint",       # sha256 of the dataset arrays both frameworks saw
+    "batch_size",
+    "epochs",            # epochs asked for
+    "epochs_run",        # epochs completed
+    "n_train",
+    "n_test",
+    "steps_per_epoch",
+    "status",
+    "message",
+    "fit_seconds",       # sum of epoch training times (first epoch included)
+    "first_epoch_seconds",
+    "seconds_per_epoch", # median training time of epochs 2.. (epoch 1 if only one)
+    "seconds_per_step",  # seconds_per_epoch / steps_per_epoch
+    "predict_seconds",   # one predict over the test rows
+    "peak_memory_mb",    # peak RSS growth during fit (MiB)
+    "train_loss",
+    "test_loss",
+    "train_mse",
+    "test_mse",
+    "target_loss",       # case target (NaN if none)
+    "convergence_epoch", # NaN if it did not converge
+    "seconds_to_target", # NaN if it did not converge
+    "keras_steps_per_execution",
+    "started_at",        # ISO 8601 UTC
+)
+
+EPOCH_COLUMNS = (
+    *RUN_KEY,
+    "dtype",
+    "fingerprint",
+    "epoch",
+    "train_loss",
+    "test_loss",
+    "train_mse",
+    "test_mse",
+    "epoch_seconds",     # training time of this epoch only (evaluation excluded)
+)
+
+PARITY_COLUMNS = (
+    "case",
+    "dtype",
+    "epochs",
+    "batch_size",
+    "n_rows",
+    "grad_error",            # max relative gradient difference before training
+    "max_abs_weight_drift",  # after the last epoch
+    "max_rel_weight_drift",
+    "max_loss_diff",         # max |loss_scratchnet - loss_keras| over epochs
+    "grad_tol",
+    "weight_tol",
+    "passed",                # bool
+    "worst_layer",           # weight (e.g. "dense_1/kernel") with the largest drift
+    "message",
+)
+
+PARITY_EPOCH_COLUMNS = (
+    "case",
+    "dtype",
+    "epoch",
+    "scratchnet_loss",
+    "keras_loss",
+    "max_abs_weight_diff",
+    "max_rel_weight_diff",
+)
+
+CASE_COLUMNS = (
+    "case",
+    "description",
+    "dataset",
+    "architecture",      # e.g. "2-3-1 sigmoid/sigmoid, no bias"
+    "loss",
+    "optimizer",         # e.g. "SGD(learning_rate=0.05)"
+    "batch_size",
+    "epochs",
+    "dtype",
+    "target_loss",
+    "equivalent",        # bool: False for a tutorial's published non-equivalent model
+    "source",            # where the case comes from
+    "claim",             # what its author claimed, verbatim-ish ("" if none)
+    "claim_test_mse",    # NaN if no numeric claim
+    "claim_epochs",      # NaN if none
+    "tutorial_of",       # for a published-model case: the case it belongs to ("" if none)
+)

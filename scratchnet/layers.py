@@ -1,0 +1,262 @@
+"""Layers: ``Input``, ``Dense`` and ``Activation``, in Keras' layout.
+
+Contract of a trainable layer:
+
+* ``param_shapes(input_dim) -> [(name, shape), ...]`` before it is bound;
+* ``bind(params, grads)`` hands it views into the model's flat weight and
+  gradient vectors (a ``Dense`` kernel is (inputs, units), its bias (units,),
+  exactly Keras' layout, so ``set_weights`` copies across frameworks);
+* ``forward(x)`` caches what the backward pass needs and returns the output
+  (batch, units); ``backward(grad)`` writes dL/dweights into the bound gradient
+  views and returns dL/dx. Passing ``wrt_logits=True`` to ``backward`` means
+  ``grad`` is already dL/dz (a loss fused with the final activation).
+
+The public ``forward``/``backward`` do the bookkeeping; the maths of each step
+is a few NumPy expressions with the local derivative written beside it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations as _activations
+from . import initializers as _initializers
+
+Array = np.ndarray
+
+
+class Layer:
+    """Base class for layers. ``name`` is set by the model when left empty."""
+
+    trainable = False
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name
+        self.input_dim: int | None = None
+        self.output_dim: int | None = None
+
+    def param_shapes(self, input_dim: int) -> list[tuple[str, tuple[int, ...]]]:
+        return []
+
+    def init_params(self, rng: np.random.Generator, dtype) -> list[Array]:
+        return []
+
+    def bind(self, params: list[Array], grads: list[Array]) -> None:
+        return None
+
+    @property
+    def weights(self) -> list[Array]:
+        return []
+
+    def compute_output_dim(self, input_dim: int) -> int:
+        return input_dim
+
+    def get_config(self) -> dict:
+        return {"class_name": type(self).__name__, "name": self.name}
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        raise NotImplementedError
+
+    def backward(self, grad: Array, wrt_logits: bool = False, need_input_grad: bool = True) -> Array | None:
+        raise NotImplementedError
+
+    @property
+    def activation_name(self) -> str:
+        return "linear"
+
+
+class Input:
+    """Declares the number of input features: ``Input(shape=(n_features,))``."""
+
+    def __init__(self, shape, name: str | None = None) -> None:
+        if isinstance(shape, (int, np.integer)):
+            shape = (int(shape),)
+        shape = tuple(shape)
+        if len(shape) != 1 or not isinstance(shape[0], (int, np.integer)) or shape[0] < 1:
+            raise ValueError(
+                f"Input shape must be (n_features,) with n_features >= 1, got shape={shape!r}"
+            )
+        self.shape = (int(shape[0]),)
+        self.name = name
+
+    def get_config(self) -> dict:
+        return {"class_name": "Input", "shape": list(self.shape), "name": self.name}
+
+    def __repr__(self) -> str:
+        return f"Input(shape={self.shape})"
+
+
+class Dense(Layer):
+    """Fully connected layer: ``a = activation(x @ kernel + bias)``.
+
+    Shapes: x (batch, inputs); kernel (inputs, units); bias (units,); a (batch, units).
+    Backward: dz = dL/da * f'(z);  dL/dkernel = x.T @ dz;  dL/dbias = sum_batch dz;
+    dL/dx = dz @ kernel.T.
+    """
+
+    trainable = True
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | None = None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"Dense units must be a positive integer, got units={units!r}")
+        self.units = int(units)
+        self.activation = _activations.get(activation)
+        self._act_forward, self._act_backward = self.activation.forward, self.activation.backward
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self._kernel: Array | None = None
+        self._bias: Array | None = None
+        self._grad_kernel: Array | None = None
+        self._grad_bias: Array | None = None
+        self._cache: tuple[Array, Array, Array] | None = None
+
+    # -- construction ---------------------------------------------------------------
+    def compute_output_dim(self, input_dim: int) -> int:
+        return self.units
+
+    def param_shapes(self, input_dim: int):
+        self.input_dim, self.output_dim = input_dim, self.units
+        shapes = [("kernel", (input_dim, self.units))]
+        if self.use_bias:
+            shapes.append(("bias", (self.units,)))
+        return shapes
+
+    def init_params(self, rng, dtype):
+        values = [self.kernel_initializer((self.input_dim, self.units), dtype, rng)]
+        if self.use_bias:
+            values.append(self.bias_initializer((self.units,), dtype, rng))
+        return values
+
+    def bind(self, params, grads):
+        self._kernel, self._grad_kernel = params[0], grads[0]
+        if self.use_bias:
+            self._bias, self._grad_bias = params[1], grads[1]
+
+    @property
+    def kernel(self) -> Array:
+        """(inputs, units) view into the model's weights; assignment copies values in."""
+        return self._kernel
+
+    @kernel.setter
+    def kernel(self, value) -> None:
+        _copy_into(self._kernel, value, f"{self.name}.kernel")
+
+    @property
+    def bias(self) -> Array | None:
+        """(units,) view into the model's weights, or None without bias."""
+        return self._bias
+
+    @bias.setter
+    def bias(self, value) -> None:
+        if not self.use_bias:
+            raise ValueError(f"layer {self.name!r} has use_bias=False: it has no bias to set")
+        _copy_into(self._bias, value, f"{self.name}.bias")
+
+    @property
+    def weights(self):
+        return [self._kernel, self._bias] if self.use_bias else [self._kernel]
+
+    @property
+    def activation_name(self) -> str:
+        return self.activation.name
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation.name,
+            "use_bias": self.use_bias,
+            "kernel_initializer": self.kernel_initializer.get_config(),
+            "bias_initializer": self.bias_initializer.get_config(),
+        }
+
+    # -- maths ----------------------------------------------------------------------
+    def forward(self, x, training=False):
+        z = np.dot(x, self._kernel)               # z = x W + b : (batch, units)
+        if self._bias is not None:
+            z += self._bias
+        a = self._act_forward(z)
+        if training:
+            self._cache = (x, z, a)
+        return a
+
+    def backward(self, grad, wrt_logits=False, need_input_grad=True):
+        x, z, a = self._cache
+        dz = grad if wrt_logits else self._act_backward(z, a, grad)
+        np.dot(x.T, dz, out=self._grad_kernel)             # dL/dW = x^T dz
+        if self._bias is not None:
+            if dz.shape[0] == 1:
+                self._grad_bias[...] = dz[0]              # dL/db = dz for one row
+            else:
+                np.add.reduce(dz, axis=0, out=self._grad_bias)  # dL/db = sum over the batch
+        return np.dot(dz, self._kernel.T) if need_input_grad else None  # dL/dx = dz W^T
+
+    def __repr__(self) -> str:
+        return f"Dense({self.units}, activation={self.activation.name!r}, use_bias={self.use_bias})"
+
+
+class Activation(Layer):
+    """Applies an activation on its own: ``a = f(x)``; backward dL/dx = dL/da * f'(x)."""
+
+    def __init__(self, activation: str, name: str | None = None) -> None:
+        super().__init__(name)
+        self.activation = _activations.get(activation)
+        self._cache: tuple[Array, Array] | None = None
+
+    @property
+    def activation_name(self) -> str:
+        return self.activation.name
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation.name}
+
+    def forward(self, x, training=False):
+        a = self.activation.forward(x)
+        if training:
+            self._cache = (x, a)
+        return a
+
+    def backward(self, grad, wrt_logits=False, need_input_grad=True):
+        if wrt_logits:
+            return grad
+        x, a = self._cache
+        return self.activation.backward(x, a, grad)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.activation.name!r})"
+
+
+def _copy_into(target: Array | None, value, label: str) -> None:
+    if target is None:
+        raise ValueError(f"{label} does not exist yet: build the model first (fit, predict or Input)")
+    value = np.asarray(value)
+    if value.shape != target.shape:
+        raise ValueError(f"{label} has shape {target.shape}, got a value of shape {value.shape}")
+    np.copyto(target, value, casting="same_kind")
+
+
+LAYERS = {"Dense": Dense, "Activation": Activation}
+
+
+def from_config(config: dict) -> Layer | Input:
+    """Rebuild a layer from :meth:`Layer.get_config`."""
+    config = dict(config)
+    cls = config.pop("class_name", None)
+    if cls == "Input":
+        return Input(tuple(config["shape"]), name=config.get("name"))
+    if cls == "Dense":
+        config["kernel_initializer"] = _initializers.from_config(config["kernel_initializer"])
+        config["bias_initializer"] = _initializers.from_config(config["bias_initializer"])
+        return Dense(**config)
+    if cls == "Activation":
+        return Activation(**config)
+    raise ValueError(f"Unknown layer class {cls!r} in config; valid: ['Activation', 'Dense', 'Input']")

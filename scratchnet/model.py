@@ -1,0 +1,473 @@
+"""``Sequential``: a stack of layers trained with Keras' semantics, in NumPy.
+
+Contract (Keras' names and meanings):
+
+* ``compile(optimizer, loss, metrics)`` then ``fit(x, y, batch_size, epochs, shuffle, ...)``
+  returns a :class:`~scratchnet.callbacks.History`. ``batch_size=1`` is per-sample SGD,
+  ``k`` gives a partial last batch when ``N % k != 0``, ``None`` (or ``N``) is full batch.
+  ``shuffle=False`` takes batches in row order; ``shuffle=True`` draws one permutation per
+  epoch from ``numpy.random.default_rng(seed)``, so the same seed gives the same order.
+* ``history.history["loss"]`` is Keras' figure: the batch-size-weighted mean of each batch's
+  loss *before* its update. Use ``evaluate`` for the loss of the model at epoch end.
+* ``evaluate`` returns the compiled loss over the rows (Keras' reduction), followed by the
+  compiled metrics when there are any; ``predict`` returns (N, units).
+* ``gradients(x, y)`` is dL/dweights on that batch, in ``get_weights()`` order and shapes.
+* Weights live in one contiguous vector of the model's dtype (float32 by default, or
+  float64); each layer's kernel (inputs, units) and bias (units,) are views into it, so the
+  optimizer updates everything at once and nothing is upcast in the training loop.
+
+A loss that becomes NaN or inf stops training with a ``RuntimeWarning``; the history keeps
+every epoch so far plus the diverged one, and ``model.diverged`` is set.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import _validation as check
+from . import losses as _losses
+from . import optimizers as _optimizers
+from .callbacks import Callback, History
+from .layers import Activation, Dense, Input, Layer
+
+Array = np.ndarray
+_DTYPES = ("float32", "float64")
+_METRICS = ("mse", "mean_squared_error", "mae", "mean_absolute_error", "accuracy", "acc",
+            "binary_accuracy", "categorical_accuracy")
+
+
+class Sequential:
+    """A linear stack of layers: ``Sequential([Input((2,)), Dense(3, "sigmoid"), Dense(1)])``.
+
+    Args:
+        layers: ``Input`` (optional, first) then ``Dense``/``Activation`` layers.
+        dtype: "float32" (default, as Keras) or "float64"; fixed for the model's life.
+        seed: seeds the weight initializers (``numpy.random.default_rng(seed)``).
+        name: a label for ``summary``.
+    """
+
+    def __init__(self, layers: Sequence[Layer | Input] | None = None, dtype: str = "float32",
+                 seed: int | None = None, name: str = "sequential") -> None:
+        if str(dtype) not in _DTYPES:
+            raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
+        self.dtype = np.dtype(str(dtype))
+        self.seed = seed
+        self.name = name
+        self.layers: list[Layer] = []
+        self.input_dim: int | None = None
+        self.optimizer: _optimizers.Optimizer | None = None
+        self.loss: _losses.Loss | None = None
+        self.metrics: list[str] = []
+        self.stop_training = False
+        self.diverged = False
+        self.history: History | None = None
+        self._params: Array | None = None
+        self._grads: Array | None = None
+        self._fused = False
+        self._first_trainable = 0
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- construction ---------------------------------------------------------------
+    def add(self, layer: Layer | Input) -> None:
+        """Append a layer (an ``Input`` is allowed only first)."""
+        if isinstance(layer, Input):
+            if self.layers or self.input_dim is not None:
+                raise ValueError("Input must be the first entry of a Sequential model")
+            self.input_dim = layer.shape[0]
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential accepts Input, Dense and Activation layers, got {type(layer).__name__}")
+        if self.built:
+            raise ValueError("cannot add layers to a model that is already built")
+        if layer.name is None:
+            layer.name = self._unique_name(_snake(type(layer).__name__))
+        elif any(existing.name == layer.name for existing in self.layers):
+            raise ValueError(f"layer name {layer.name!r} is used twice in the model")
+        self.layers.append(layer)
+
+    def _unique_name(self, base: str) -> str:
+        taken = {layer.name for layer in self.layers}
+        if base not in taken:
+            return base
+        i = 1
+        while f"{base}_{i}" in taken:
+            i += 1
+        return f"{base}_{i}"
+
+    @property
+    def built(self) -> bool:
+        return self._params is not None
+
+    @property
+    def output_dim(self) -> int:
+        if self.input_dim is None:
+            raise ValueError("the model has no input size yet: start it with Input(shape) or call build()")
+        dim = self.input_dim
+        for layer in self.layers:
+            dim = layer.compute_output_dim(dim)
+        return dim
+
+    def build(self, input_dim: int | None = None) -> None:
+        """Allocate and initialise the weights (done automatically on first use)."""
+        if self.built:
+            return
+        if input_dim is not None:
+            input_dim = check.positive_int(input_dim, "input_dim")
+            if self.input_dim is not None and self.input_dim != input_dim:
+                raise ValueError(f"the model's Input has {self.input_dim} features, build got {input_dim}")
+            self.input_dim = input_dim
+        if self.input_dim is None:
+            raise ValueError("cannot build: give the model an Input(shape) or call build(input_dim)")
+        if not any(layer.trainable for layer in self.layers):
+            raise ValueError("cannot build a model without a Dense layer: it would have nothing to train")
+        self._first_trainable = next(i for i, layer in enumerate(self.layers) if layer.trainable)
+        shapes, dim = [], self.input_dim
+        for layer in self.layers:
+            shapes.append(layer.param_shapes(dim))
+            dim = layer.compute_output_dim(dim)
+        sizes = [int(np.prod(shape)) for layer_shapes in shapes for _, shape in layer_shapes]
+        self._params = np.zeros(sum(sizes), dtype=self.dtype)
+        self._grads = np.zeros(sum(sizes), dtype=self.dtype)
+        rng = np.random.default_rng(self.seed)
+        offset = 0
+        for layer, layer_shapes in zip(self.layers, shapes):
+            views, grad_views = [], []
+            for _, shape in layer_shapes:
+                n = int(np.prod(shape))
+                views.append(self._params[offset:offset + n].reshape(shape))
+                grad_views.append(self._grads[offset:offset + n].reshape(shape))
+                offset += n
+            for view, value in zip(views, layer.init_params(rng, self.dtype)):
+                view[...] = value
+            layer.bind(views, grad_views)
+        if self.optimizer is not None:
+            self.optimizer.build(self._params.size, self.dtype)
+
+    # -- compile ----------------------------------------------------------------------
+    def compile(self, optimizer: str | _optimizers.Optimizer = "rmsprop",
+                loss: str | _losses.Loss = "mean_squared_error",
+                metrics: Sequence[str] | None = None) -> None:
+        """Choose the optimizer, the loss and the metrics reported by fit/evaluate."""
+        self.optimizer = _optimizers.get(optimizer)
+        self.loss = _losses.get(loss)
+        metrics = list(metrics or [])
+        for metric in metrics:
+            if metric not in _METRICS:
+                raise ValueError(f"Unknown metric {metric!r}; valid names: {sorted(set(_METRICS))}")
+        self.metrics = metrics
+        last = self.layers[-1] if self.layers else None
+        self._fused = bool(
+            last is not None and self.loss.fused_activation is not None
+            and last.activation_name == self.loss.fused_activation
+        )
+        if self.built:
+            self.optimizer.build(self._params.size, self.dtype)
+
+    def _require_compiled(self, what: str) -> None:
+        if self.optimizer is None or self.loss is None:
+            raise RuntimeError(f"You must call compile() before {what}()")
+
+    # -- data checks ------------------------------------------------------------------
+    def _prepare_x(self, x, name: str = "x") -> Array:
+        arr = check.as_2d_array(x, name, self.input_dim)
+        if not self.built:
+            self.build(arr.shape[1])
+        return np.ascontiguousarray(arr, dtype=self.dtype)
+
+    def _prepare_xy(self, x, y, x_name: str = "x", y_name: str = "y") -> tuple[Array, Array]:
+        X = self._prepare_x(x, x_name)
+        Y = check.as_target_array(y, y_name)
+        check.check_same_rows(X, Y, x_name, y_name)
+        Y = self.loss.prepare_targets(Y, self.output_dim)
+        return X, np.ascontiguousarray(Y, dtype=self.dtype)
+
+    # -- forward / backward -------------------------------------------------------------
+    def _forward(self, x: Array, training: bool) -> Array:
+        a = x
+        for layer in self.layers:
+            a = layer.forward(a, training)
+        return a
+
+    def _logits(self) -> Array:
+        """Pre-activation of the last layer, from the last training-mode forward pass."""
+        last = self.layers[-1]
+        return last._cache[1] if isinstance(last, Dense) else last._cache[0]
+
+    def _loss_and_output_grad(self, y: Array, out: Array) -> tuple[float, Array]:
+        if self._fused:
+            z = self._logits()
+            return self.loss.value_from_logits(y, z), self.loss.grad_from_logits(y, z, out)
+        return self.loss.value_and_grad(y, out)
+
+    def _backward(self, grad: Array) -> None:
+        layers = self.layers
+        last = len(layers) - 1
+        first_trainable = self._first_trainable
+        for i in range(last, first_trainable - 1, -1):
+            grad = layers[i].backward(grad, wrt_logits=(i == last and self._fused),
+                                      need_input_grad=i > first_trainable)
+
+    def _train_step(self, xb: Array, yb: Array) -> float:
+        """Forward, loss, backward and one optimizer update; returns the pre-update batch loss."""
+        out = xb
+        for layer in self.layers:
+            out = layer.forward(out, True)
+        if self._fused:
+            z = self._logits()
+            value, grad = self.loss.value_from_logits(yb, z), self.loss.grad_from_logits(yb, z, out)
+        else:
+            value, grad = self.loss.value_and_grad(yb, out)
+        self._backward(grad)
+        self.optimizer.apply(self._params, self._grads)
+        return value
+
+    def _loss_value(self, y: Array, out: Array) -> float:
+        if self._fused:
+            return self.loss.value_from_logits(y, self._logits())
+        return self.loss.value(y, out)
+
+    # -- training -----------------------------------------------------------------------
+    def fit(self, x, y, batch_size: int | None = 32, epochs: int = 1, verbose: int | str = "auto",
+            callbacks: Sequence[Callback] | None = None, validation_data: tuple | None = None,
+            shuffle: bool = True, seed: int | None = None, initial_epoch: int = 0) -> History:
+        """Train for ``epochs`` passes over the rows; returns the History."""
+        self._require_compiled("fit")
+        X, Y = self._prepare_xy(x, y)
+        n = X.shape[0]
+        bs = check.batch_size_for(batch_size, n)
+        epochs = check.positive_int(epochs, "epochs")
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a tuple (x_val, y_val)")
+            Xv, Yv = self._prepare_xy(*validation_data, x_name="validation_data[0]", y_name="validation_data[1]")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        history = History()
+        cbs: list[Callback] = [history, *(callbacks or [])]
+        batch_cbs = [cb for cb in cbs if cb.wants_batch_hooks]
+        steps = math.ceil(n / bs)
+        for cb in cbs:
+            cb.set_model(self)
+            cb.set_params({"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": bs})
+        rng = np.random.default_rng(seed)
+        self.stop_training = False
+        self.diverged = False
+        self.history = history
+        for cb in cbs:
+            cb.on_train_begin()
+        with np.errstate(over="ignore", under="ignore"):
+            for epoch in range(initial_epoch, epochs):
+                for cb in cbs:
+                    cb.on_epoch_begin(epoch)
+                t0 = time.perf_counter()
+                if shuffle:
+                    order = rng.permutation(n)
+                    Xe, Ye = X[order], Y[order]
+                else:
+                    Xe, Ye = X, Y
+                total = self._run_epoch(Xe, Ye, bs, batch_cbs)
+                epoch_loss = total / n
+                logs = {"loss": epoch_loss}
+                if math.isfinite(epoch_loss):
+                    if self.metrics:
+                        logs.update(self._metric_values(Y, self._forward(X, False)))
+                    if validation_data is not None:
+                        logs.update({f"val_{k}": v for k, v in self._evaluate_logs(Xv, Yv).items()})
+                for cb in cbs:
+                    cb.on_epoch_end(epoch, logs)
+                if verbose:
+                    items = " - ".join(f"{k}: {v:.4g}" for k, v in logs.items())
+                    print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - t0:.2f}s - {items}")
+                if not math.isfinite(epoch_loss):
+                    self.diverged = True
+                    warnings.warn(
+                        f"training stopped at epoch {epoch + 1}: the loss became {epoch_loss} "
+                        "(diverged); history holds every epoch up to this one",
+                        RuntimeWarning, stacklevel=2,
+                    )
+                    break
+                if self.stop_training:
+                    break
+        for cb in cbs:
+            cb.on_train_end()
+        return history
+
+    def _run_epoch(self, X: Array, Y: Array, bs: int, batch_cbs: list[Callback]) -> float:
+        """One pass over the rows; returns the sum of batch losses weighted by batch size."""
+        n = X.shape[0]
+        total = 0.0
+        step = self._train_step
+        if bs == n and not batch_cbs:
+            return step(X, Y) * n
+        if batch_cbs:
+            for batch, start in enumerate(range(0, n, bs)):
+                xb, yb = X[start:start + bs], Y[start:start + bs]
+                for cb in batch_cbs:
+                    cb.on_train_batch_begin(batch)
+                value = step(xb, yb)
+                total += value * xb.shape[0]
+                for cb in batch_cbs:
+                    cb.on_train_batch_end(batch, {"loss": value})
+                if not math.isfinite(value):
+                    return value
+            return total
+        isfinite = math.isfinite
+        n_full = n // bs
+        if n_full:  # full batches as views of a (n_full, bs, features) array: cheap to iterate
+            Xb = X[: n_full * bs].reshape(n_full, bs, X.shape[1])
+            Yb = Y[: n_full * bs].reshape(n_full, bs, Y.shape[1])
+            for xb, yb in zip(Xb, Yb):
+                value = step(xb, yb)
+                if not isfinite(value):
+                    return value
+                total += value
+            total *= bs
+        if n_full * bs < n:  # the partial last batch
+            value = step(X[n_full * bs:], Y[n_full * bs:])
+            total += value * (n - n_full * bs)
+        return total
+
+    def train_on_batch(self, x, y) -> float:
+        """One optimizer step on this batch; returns the batch loss before the update."""
+        self._require_compiled("train_on_batch")
+        X, Y = self._prepare_xy(x, y)
+        with np.errstate(over="ignore", under="ignore"):
+            return self._train_step(X, Y)
+
+    # -- inference ----------------------------------------------------------------------
+    def predict(self, x, batch_size: int | None = None, verbose: int = 0) -> Array:
+        """Model output (N, units) in the model's dtype; computed in chunks of ``batch_size`` rows."""
+        X = self._prepare_x(x)
+        bs = check.batch_size_for(batch_size, X.shape[0])
+        with np.errstate(over="ignore", under="ignore"):
+            if bs >= X.shape[0]:
+                return self._forward(X, False)
+            return np.concatenate([self._forward(X[i:i + bs], False) for i in range(0, X.shape[0], bs)])
+
+    def __call__(self, x) -> Array:
+        return self.predict(x)
+
+    def evaluate(self, x, y, batch_size: int | None = None, verbose: int = 0) -> float | list[float]:
+        """Compiled loss over all rows (then the metrics, as a list, if any were compiled)."""
+        self._require_compiled("evaluate")
+        X, Y = self._prepare_xy(x, y)
+        logs = self._evaluate_logs(X, Y, check.batch_size_for(batch_size, X.shape[0]))
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_logs(self, X: Array, Y: Array, bs: int | None = None) -> dict[str, float]:
+        n = X.shape[0]
+        bs = n if bs is None else bs
+        total, outputs = 0.0, []
+        with np.errstate(over="ignore", under="ignore"):
+            for start in range(0, n, bs):
+                out = self._forward(X[start:start + bs], True)
+                total += self._loss_value(Y[start:start + bs], out) * out.shape[0]
+                outputs.append(out)
+        out = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+        return {"loss": total / n, **self._metric_values(Y, out)}
+
+    def _metric_values(self, Y: Array, out: Array) -> dict[str, float]:
+        values = {}
+        for metric in self.metrics:
+            if metric in ("mse", "mean_squared_error"):
+                values[metric] = float(np.mean((out - Y) ** 2))
+            elif metric in ("mae", "mean_absolute_error"):
+                values[metric] = float(np.mean(np.abs(out - Y)))
+            elif metric == "binary_accuracy" or (metric in ("accuracy", "acc") and out.shape[1] == 1):
+                values[metric] = float(np.mean((out > 0.5) == (Y > 0.5)))
+            else:
+                values[metric] = float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))
+        return values
+
+    def gradients(self, x, y) -> list[Array]:
+        """dL/dweights of the compiled loss on this batch, in ``get_weights()`` order (copies)."""
+        self._require_compiled("gradients")
+        X, Y = self._prepare_xy(x, y)
+        with np.errstate(over="ignore", under="ignore"):
+            out = self._forward(X, True)
+            _, grad = self._loss_and_output_grad(Y, out)
+            self._backward(grad)
+        return [g.copy() for layer in self.layers if layer.trainable for g in _grad_views(layer)]
+
+    # -- weights ------------------------------------------------------------------------
+    @property
+    def weights(self) -> list[Array]:
+        """The live weight arrays (views), kernel then bias per layer."""
+        if not self.built:
+            return []
+        return [w for layer in self.layers for w in layer.weights]
+
+    def count_params(self) -> int:
+        return 0 if not self.built else int(self._params.size)
+
+    def get_weights(self) -> list[Array]:
+        """Copies of the weights, Keras order: kernel, bias per Dense layer."""
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights: Sequence[Array]) -> None:
+        """Copy ``weights`` (same order and shapes as ``get_weights()``) into the model."""
+        if not self.built:
+            raise ValueError("the model is not built yet: give it an Input(shape) or call build() first")
+        current = self.weights
+        weights = list(weights)
+        if len(weights) != len(current):
+            raise ValueError(f"set_weights expects {len(current)} arrays, got {len(weights)}")
+        for i, (target, value) in enumerate(zip(current, weights)):
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"set_weights: array {i} should have shape {target.shape}, got {value.shape}")
+            if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
+                raise ValueError(f"set_weights: array {i} must be finite numbers")
+            target[...] = value
+
+    def summary(self, print_fn=print) -> str:
+        """Print (and return) a table of layers, output shapes and parameter counts."""
+        rows = [("Layer (type)", "Output Shape", "Param #")]
+        dim = self.input_dim
+        for layer in self.layers:
+            dim = layer.compute_output_dim(dim) if dim is not None else None
+            n = sum(int(np.prod(w.shape)) for w in layer.weights) if self.built else 0
+            rows.append((f"{layer.name} ({type(layer).__name__})", f"(None, {dim if dim is not None else '?'})", str(n)))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        line = "  ".join("-" * w for w in widths)
+        text = [f'Model: "{self.name}" ({self.dtype})', line]
+        text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[:1]]
+        text.append(line)
+        text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[1:]]
+        text += [line, f"Total params: {self.count_params()}"]
+        out = "\n".join(text)
+        print_fn(out)
+        return out
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "dtype": str(self.dtype),
+            "seed": self.seed,
+            "input_dim": self.input_dim,
+            "layers": [layer.get_config() for layer in self.layers],
+        }
+
+    def save(self, path) -> None:
+        """Save architecture, weights and optimizer to ``path`` (.npz + JSON config, no pickle)."""
+        from .io import save_model
+
+        save_model(self, path)
+
+
+def _grad_views(layer: Layer) -> list[Array]:
+    if isinstance(layer, Dense):
+        return [layer._grad_kernel, layer._grad_bias] if layer.use_bias else [layer._grad_kernel]
+    return []
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+__all__ = ["Sequential", "Activation", "Dense", "Input"]

@@ -1,0 +1,227 @@
+"""Optimizers with Keras 3's exact update rules, defaults and arithmetic order.
+
+Contract: ``opt.build(n, dtype)`` allocates the state for ``n`` parameters, then
+``opt.apply(w, g)`` updates the flat parameter vector ``w`` in place from the flat
+gradient ``g`` (both length ``n``) and counts one iteration. The model keeps all
+weights in one contiguous vector (each layer's kernel and bias are views into
+it), so one call updates every weight with a handful of vector operations.
+
+The arithmetic mirrors Keras' TensorFlow backend to the last bit in float64:
+hyper-parameters that Keras passes through ``ops.cast`` (SGD's momentum, Adam's
+beta powers) are first rounded to float32, as TensorFlow converts a Python float
+to a float32 tensor before casting; the learning rate is held in the model's
+dtype; everything else is a Python float applied in the model's dtype.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def _f32(x: float) -> float:
+    """A Python float rounded to float32, as ``ops.cast(python_float, dtype)`` does."""
+    return float(np.float32(x))
+
+
+def _check_rate(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return value
+
+
+def _check_unit(name: str, value: float, allow_zero: bool = False) -> float:
+    value = float(value)
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (low_ok and value < 1):
+        bound = "[0, 1)" if allow_zero else "(0, 1)"
+        raise ValueError(f"{name} must lie in {bound}, got {value}")
+    return value
+
+
+class Optimizer:
+    """Base class: holds the learning rate, the iteration count and the state buffers."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = _check_rate("learning_rate", learning_rate)
+        self.iterations = 0
+        self._dtype: np.dtype | None = None
+        self._state: dict[str, Array] = {}
+
+    def build(self, n_params: int, dtype) -> None:
+        """Allocate zeroed state for ``n_params`` weights of ``dtype``."""
+        self._dtype = np.dtype(dtype)
+        self._lr = self._dtype.type(self.learning_rate)  # Keras holds the rate in the model dtype
+        self.iterations = 0
+        self._state = {key: np.zeros(n_params, dtype=self._dtype) for key in self._state_keys()}
+
+    def _state_keys(self) -> tuple[str, ...]:
+        return ()
+
+    def apply(self, w: Array, g: Array) -> None:
+        """Update ``w`` in place from gradient ``g`` and count one iteration."""
+        self._update(w, g, self._lr)
+        self.iterations += 1
+
+    def _update(self, w: Array, g: Array, lr) -> None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "learning_rate": self.learning_rate}
+
+    def get_state(self) -> dict[str, Array]:
+        return {"iterations": np.asarray(self.iterations), **self._state}
+
+    def set_state(self, state: dict[str, Array]) -> None:
+        for key in self._state_keys():
+            if key not in state or state[key].shape != self._state[key].shape:
+                raise ValueError(f"optimizer state {key!r} is missing or has the wrong shape")
+            self._state[key][...] = state[key]
+        self.iterations = int(state["iterations"])
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Gradient descent, optionally with (Nesterov) momentum.
+
+    momentum == 0:  w = w - g * lr
+    momentum  > 0:  v = v * m - g * lr ;  w = w + v                 (m rounded to float32)
+    nesterov:       v = v * m - g * lr ;  w = w + (v * m - g * lr)
+    """
+
+    name = "sgd"
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(learning_rate)
+        self.momentum = _check_unit("momentum", momentum, allow_zero=True)
+        self.nesterov = bool(nesterov)
+
+    def _state_keys(self):
+        return ("velocity",) if self.momentum else ()
+
+    def _update(self, w, g, lr):
+        if not self.momentum:
+            w -= g * lr
+            return
+        m = self._dtype.type(_f32(self.momentum))
+        v = self._state["velocity"]
+        v *= m
+        v -= g * lr
+        if self.nesterov:
+            w += v * m - g * lr
+        else:
+            w += v
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """Root-mean-square propagation (Keras' non-centred form).
+
+    v = rho * v + (1 - rho) * g^2
+    step = lr * g / sqrt(v + eps)                         (eps inside the root)
+    momentum == 0: w = w - step ;  else  mom = momentum * mom + step ;  w = w - mom
+    """
+
+    name = "rmsprop"
+
+    def __init__(
+        self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7
+    ) -> None:
+        super().__init__(learning_rate)
+        self.rho = _check_unit("rho", rho)
+        self.momentum = _check_unit("momentum", momentum, allow_zero=True)
+        self.epsilon = _check_rate("epsilon", epsilon)
+
+    def _state_keys(self):
+        return ("velocity", "momentum") if self.momentum else ("velocity",)
+
+    def _update(self, w, g, lr):
+        t = self._dtype.type
+        v = self._state["velocity"]
+        v *= t(self.rho)
+        v += t(1.0 - self.rho) * (g * g)
+        step = lr * g / np.sqrt(v + t(self.epsilon))
+        if self.momentum:
+            mom = self._state["momentum"]
+            mom *= t(self.momentum)
+            mom += step
+            w -= mom
+        else:
+            w -= step
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation, in Keras' bias-corrected-step form.
+
+    t = iterations + 1
+    alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)              (b1, b2 rounded to float32 for the powers)
+    m = m + (g - m) * (1 - b1)
+    v = v + (g^2 - v) * (1 - b2)
+    w = w - m * alpha / (sqrt(v) + eps)
+    """
+
+    name = "adam"
+
+    def __init__(
+        self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta_1 = _check_unit("beta_1", beta_1)
+        self.beta_2 = _check_unit("beta_2", beta_2)
+        self.epsilon = _check_rate("epsilon", epsilon)
+
+    def _state_keys(self):
+        return ("m", "v")
+
+    def _update(self, w, g, lr):
+        t = self._dtype.type
+        step = t(self.iterations + 1)
+        b1_power = np.power(t(_f32(self.beta_1)), step)
+        b2_power = np.power(t(_f32(self.beta_2)), step)
+        alpha = lr * np.sqrt(t(1) - b2_power) / (t(1) - b1_power)
+        m, v = self._state["m"], self._state["v"]
+        m += (g - m) * t(1.0 - self.beta_1)
+        v += (g * g - v) * t(1.0 - self.beta_2)
+        w -= (m * alpha) / (np.sqrt(v) + t(self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+
+
+def get(identifier: str | Optimizer) -> Optimizer:
+    """Return an optimizer from a name (Keras defaults) or pass an instance through."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if not isinstance(identifier, str):
+        raise TypeError(f"optimizer must be a name (str) or an Optimizer, got {type(identifier).__name__}")
+    try:
+        return OPTIMIZERS[identifier.lower()]()
+    except KeyError:
+        raise ValueError(f"Unknown optimizer {identifier!r}; valid names: {sorted(OPTIMIZERS)}") from None
+
+
+def from_config(config: dict) -> Optimizer:
+    """Rebuild an optimizer from :meth:`Optimizer.get_config`."""
+    config = dict(config)
+    name = config.pop("name")
+    if name not in OPTIMIZERS:
+        raise ValueError(f"Unknown optimizer {name!r} in config; valid names: {sorted(OPTIMIZERS)}")
+    return OPTIMIZERS[name](**config)
