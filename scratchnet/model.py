@@ -103,6 +103,12 @@ class Sequential:
     def built(self) -> bool:
         return self._params is not None
 
+    def _build_if_ready(self) -> bool:
+        """Build now when the input size is known (Keras builds a model that starts with Input)."""
+        if not self.built and self.input_dim is not None and any(layer.trainable for layer in self.layers):
+            self.build()
+        return self.built
+
     @property
     def output_dim(self) -> int:
         if self.input_dim is None:
@@ -161,8 +167,11 @@ class Sequential:
                 raise ValueError(f"Unknown metric {metric!r}; valid names: {sorted(set(_METRICS))}")
         self.metrics = metrics
         last = self.layers[-1] if self.layers else None
+        # from_logits=True means the model's outputs *are* the logits (Keras applies the loss
+        # to them as they are), so only a probability-form loss may use the cached logits.
         self._fused = bool(
             last is not None and self.loss.fused_activation is not None
+            and not self.loss.from_logits
             and last.activation_name == self.loss.fused_activation
         )
         if self.built:
@@ -398,12 +407,12 @@ class Sequential:
     @property
     def weights(self) -> list[Array]:
         """The live weight arrays (views), kernel then bias per layer."""
-        if not self.built:
+        if not self._build_if_ready():
             return []
         return [w for layer in self.layers for w in layer.weights]
 
     def count_params(self) -> int:
-        return 0 if not self.built else int(self._params.size)
+        return 0 if not self._build_if_ready() else int(self._params.size)
 
     def get_weights(self) -> list[Array]:
         """Copies of the weights, Keras order: kernel, bias per Dense layer."""
@@ -411,7 +420,7 @@ class Sequential:
 
     def set_weights(self, weights: Sequence[Array]) -> None:
         """Copy ``weights`` (same order and shapes as ``get_weights()``) into the model."""
-        if not self.built:
+        if not self._build_if_ready():
             raise ValueError("the model is not built yet: give it an Input(shape) or call build() first")
         current = self.weights
         weights = list(weights)
@@ -427,6 +436,7 @@ class Sequential:
 
     def summary(self, print_fn=print) -> str:
         """Print (and return) a table of layers, output shapes and parameter counts."""
+        self._build_if_ready()
         rows = [("Layer (type)", "Output Shape", "Param #")]
         dim = self.input_dim
         for layer in self.layers:

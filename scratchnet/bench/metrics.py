@@ -78,3 +78,19 @@ def seconds_to_target(
     if epoch is None:
         return None
     return float(np.sum(np.asarray(epoch_seconds, dtype=np.float64)[:epoch]))
+
+
+def loss_value(loss: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """The case's loss computed by the harness from predictions, in float64.
+
+    Uses scratchnet's NumPy definition of the loss in its probability form (Keras'
+    reduction; cross-entropies clip probabilities to [1e-7, 1 - 1e-7]) for both
+    frameworks, so the two curves are measured with the same ruler.
+    """
+    from scratchnet import losses
+
+    fn = losses.get(loss)
+    p = np.asarray(y_pred, dtype=np.float64)
+    t = fn.prepare_targets(np.asarray(y_true, dtype=np.float64), p.shape[1])
+    with np.errstate(all="ignore"):
+        return fn.value(t, p)

@@ -804,7 +804,7 @@ def _claim_verdict(res: _Results, case: str, claimed: float) -> str:
     within_ci = np.isfinite(lo) and lo <= claimed <= hi
     within_tol = abs(claimed - med) <= CLAIM_REL_TOL * abs(med)
     measured = (f"measured scratchnet median {_fmt_mse(med)} (95% CI "
-                f"{_fmt_interval(lo, hi, _fmt_mse)}, {modes[0]} mode, {values.size} ok runs)")
+                f"{_fmt_interval(lo, hi, _fmt_mse)}, {modes[0]} mode, n={values.size})")
     if within_ci:
         return f"holds: claimed {_fmt_mse(claimed)} lies inside the 95% CI of the {measured}"
     if within_tol:

@@ -1,0 +1,248 @@
+"""The case registry: every benchmark case, defined once, frozen.
+
+A :class:`Case` says everything that makes two runs equivalent: the dataset, the layers
+and activations, bias, initializers, loss, optimizer and hyper-parameters, batch size,
+epochs, shuffling and dtype -- plus where the case comes from and what its author claimed.
+``CASES`` maps name -> Case; :func:`get_case` and :func:`select_cases` look cases up;
+:func:`build_model` turns a case into a compiled scratchnet model.
+
+Every case is run by both frameworks. "Equivalent" cases compare like with like; a case
+with ``equivalent=False`` re-creates a tutorial's *published* Keras model, which was not
+equivalent to the tutorial's own network (the report says so next to its numbers).
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from dataclasses import dataclass, field
+
+import scratchnet as sn
+
+_U01 = ("random_uniform", (("minval", 0.0), ("maxval", 1.0)))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case. ``units``/``activations`` list the Dense layers, output last."""
+
+    name: str
+    dataset: str
+    units: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    optimizer: str
+    optimizer_params: tuple[tuple[str, float | bool], ...]
+    batch_size: int | None  # None: full batch
+    epochs: int
+    description: str
+    dataset_params: tuple[tuple[str, object], ...] = ()
+    use_bias: bool = True
+    kernel_initializer: str | tuple = "glorot_uniform"
+    bias_initializer: str | tuple = "zeros"
+    shuffle: bool = True
+    dtype: str = "float64"
+    target_loss: float | None = None
+    quick_epochs: int | None = None  # epochs in the fast profile (None: same as epochs)
+    time_limit: float = 900.0  # seconds per run before status "timeout"
+    equivalent: bool = True
+    source: str = ""
+    claim: str = ""
+    claim_test_mse: float | None = None
+    claim_epochs: int | None = None
+    tutorial_of: str = ""
+    tags: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if len(self.units) != len(self.activations):
+            raise ValueError(f"case {self.name}: {len(self.units)} layers but {len(self.activations)} activations")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"case {self.name}: batch_size must be >= 1 or None, got {self.batch_size}")
+
+    @property
+    def architecture(self) -> str:
+        acts = "/".join(self.activations)
+        bias = "" if self.use_bias else ", no bias"
+        return f"{'-'.join(str(u) for u in self.units)} {acts}{bias}"
+
+    @property
+    def optimizer_label(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.optimizer_params)
+        return f"{_OPTIMIZER_CLASSES[self.optimizer].__name__}({args})"
+
+    def epochs_for(self, profile: str) -> int:
+        """Epochs in the "full" or "fast" profile."""
+        if profile not in ("full", "fast"):
+            raise ValueError(f"profile must be 'full' or 'fast', got {profile!r}")
+        return self.epochs if profile == "full" or self.quick_epochs is None else self.quick_epochs
+
+    def seeds(self, n: int) -> list[int]:
+        """``n`` seeds derived deterministically from the case name (sha256), logged with each run."""
+        return [int.from_bytes(hashlib.sha256(f"{self.name}:{i}".encode()).digest()[:4], "big") for i in range(n)]
+
+
+_OPTIMIZER_CLASSES = {"sgd": sn.SGD, "adam": sn.Adam, "rmsprop": sn.RMSprop}
+
+
+def _initializer(spec: str | tuple):
+    if isinstance(spec, str):
+        return spec
+    name, params = spec
+    return sn.initializers.INITIALIZERS[name](**dict(params))
+
+
+def build_model(case: Case, seed: int, dtype: str | None = None, n_features: int | None = None) -> sn.Sequential:
+    """A compiled scratchnet model for ``case``, its weights drawn with ``seed``."""
+    if n_features is None:
+        raise ValueError("build_model needs n_features (the dataset's number of columns)")
+    layers: list = [sn.Input((n_features,))]
+    for units, act in zip(case.units, case.activations):
+        layers.append(sn.Dense(units, act, use_bias=case.use_bias,
+                               kernel_initializer=_initializer(case.kernel_initializer),
+                               bias_initializer=_initializer(case.bias_initializer)))
+    model = sn.Sequential(layers, dtype=dtype or case.dtype, seed=seed, name=case.name)
+    model.compile(_OPTIMIZER_CLASSES[case.optimizer](**dict(case.optimizer_params)), case.loss)
+    model.build()
+    return model
+
+
+def _neuron3(mode: str, act: str) -> Case:
+    batch = {"batch": None, "sgd": 1, "minibatch": 2}[mode]
+    words = {"batch": "full-batch", "sgd": "per-sample", "minibatch": "mini-batch (2 rows)"}[mode]
+    lr = 1.0 if act == "sigmoid" else 0.1  # sigmoid's small slope needs the larger step
+    return Case(
+        name=f"neuron3-{mode}-{act}", dataset="three-feature", units=(1,), activations=(act,),
+        loss="mse", optimizer="sgd", optimizer_params=(("learning_rate", lr),), batch_size=batch,
+        epochs=200, quick_epochs=50, shuffle=False, kernel_initializer=_U01, bias_initializer="zeros",
+        description=f"One {act} neuron on 3 binary features whose target is the first feature; "
+                    f"{words} gradient descent on MSE, lr {lr}, weights U[0,1).",
+        source="single-neuron tutorial (4 training rows [0,0,1],[1,1,1],[1,0,1],[0,1,1]; target = first feature)",
+        tags=("tutorial", "neuron3"),
+    )
+
+
+def _cases() -> list[Case]:
+    cases = [
+        Case(
+            name="perceptron", dataset="blobs", units=(1,), activations=("sigmoid",), loss="mse",
+            optimizer="sgd", optimizer_params=(("learning_rate", 2.0),), batch_size=None, epochs=150,
+            quick_epochs=30, shuffle=False, kernel_initializer=_U01,
+            description="A perceptron: one sigmoid neuron, MSE, full-batch gradient descent (lr 2.0) "
+                        "on two separable blobs.",
+            source="perceptron tutorial (one sigmoid neuron, MSE, gradient descent)", tags=("tutorial",),
+        ),
+        *[_neuron3(mode, act) for mode in ("batch", "sgd", "minibatch") for act in ("sigmoid", "tanh", "relu")],
+        Case(
+            name="deep-3-feature", dataset="three-feature", units=(4, 4, 1),
+            activations=("sigmoid", "sigmoid", "sigmoid"), loss="mse", optimizer="sgd",
+            optimizer_params=(("learning_rate", 0.5),), batch_size=1, epochs=200, quick_epochs=50,
+            shuffle=False, kernel_initializer=_U01,
+            description="The same 3-feature data through an arbitrary-depth net (3-4-4-1 sigmoid), "
+                        "per-sample SGD lr 0.5, weights U[0,1).",
+            source="single-neuron tutorial, part 2 (arbitrary depth)", tags=("tutorial",),
+        ),
+        Case(
+            name="nobias-2-3-1", dataset="sleep-study", units=(3, 1), activations=("sigmoid", "sigmoid"),
+            use_bias=False, loss="mse", optimizer="sgd", optimizer_params=(("learning_rate", 2.0),),
+            batch_size=None, epochs=300, quick_epochs=60, shuffle=False, kernel_initializer="random_normal",
+            description="2-3-1 sigmoid net without biases, full-batch gradient descent (lr 2.0) on MSE; "
+                        "hours of sleep/study -> test score.",
+            source="'Neural Networks Demystified' tutorial (2-3-1, no biases, gradient descent)",
+            tags=("tutorial",),
+        ),
+        Case(
+            name="moons-2-4-4-1", dataset="moons", units=(4, 4, 1),
+            activations=("sigmoid", "sigmoid", "sigmoid"), loss="mse", optimizer="sgd",
+            optimizer_params=(("learning_rate", 0.5),), batch_size=32, epochs=100, quick_epochs=20,
+            description="2-4-4-1 net with two sigmoid hidden layers on make_moons, MSE, SGD lr 0.5, batch 32.",
+            source="2-4-4-1 two-hidden-layer tutorial", tags=("tutorial",),
+        ),
+        Case(
+            name="california-2-3-1", dataset="california-tutorial", units=(3, 1),
+            activations=("sigmoid", "sigmoid"), loss="mse", optimizer="sgd",
+            optimizer_params=(("learning_rate", 0.05),), batch_size=1, epochs=100, quick_epochs=8,
+            shuffle=False, kernel_initializer=_U01, bias_initializer=_U01, target_loss=0.0282,
+            time_limit=2400.0,
+            description="The California housing tutorial exactly: MedInc, AveRooms -> MedHouseVal, min-max "
+                        "scaled over the full table, first 10,000 rows, 67/33 split (random_state 42), 2-3-1 "
+                        "sigmoid, weights and biases U[0,1), per-sample SGD lr 0.05, no shuffling.",
+            source="California housing 2-3-1 tutorial (hand-written NumPy network)",
+            claim="test MSE 0.028 after about 6 epochs, \"the same as Keras\"",
+            claim_test_mse=0.028, claim_epochs=6, tags=("tutorial", "california"),
+        ),
+        Case(
+            name="california-2-3-1-published-keras", dataset="california-tutorial", units=(3, 1),
+            activations=("sigmoid", "sigmoid"), loss="mse", optimizer="rmsprop",
+            optimizer_params=(("learning_rate", 0.001),), batch_size=32, epochs=100, quick_epochs=8,
+            shuffle=True, equivalent=False, tutorial_of="california-2-3-1",
+            description="The tutorial's published Keras 'analog': same data and 2-3-1 sigmoid layers, but Glorot "
+                        "init, RMSprop lr 0.001 and batch 32 -- not equivalent to its hand-written SGD network.",
+            source="California housing 2-3-1 tutorial, its Keras model as published", tags=("tutorial", "california"),
+        ),
+        Case(
+            name="california-8-64-64-1", dataset="california", units=(64, 64, 1),
+            activations=("relu", "relu", "linear"), loss="mse", optimizer="adam",
+            optimizer_params=(("learning_rate", 0.001),), batch_size=32, epochs=30, quick_epochs=3,
+            dtype="float32",
+            description="California housing, all 8 features standardised, 8-64-64-1 ReLU, Adam, batch 32.",
+            source="real data", tags=("real",),
+        ),
+        Case(
+            name="diabetes-10-32-1", dataset="diabetes", units=(32, 1), activations=("relu", "linear"),
+            loss="mse", optimizer="adam", optimizer_params=(("learning_rate", 0.001),), batch_size=16,
+            epochs=100, quick_epochs=10, dtype="float32",
+            description="sklearn diabetes regression (X and y standardised), 10-32-1 ReLU, Adam, batch 16.",
+            source="real data", tags=("real",),
+        ),
+        Case(
+            name="breast-cancer-30-16-1", dataset="breast_cancer", units=(16, 1),
+            activations=("relu", "sigmoid"), loss="binary_crossentropy", optimizer="adam",
+            optimizer_params=(("learning_rate", 0.001),), batch_size=32, epochs=50, quick_epochs=5,
+            dtype="float32",
+            description="sklearn breast cancer, binary: 30-16-1, sigmoid output + binary cross-entropy, Adam.",
+            source="real data", tags=("real",),
+        ),
+        Case(
+            name="digits-64-32-10", dataset="digits", units=(32, 10), activations=("relu", "softmax"),
+            loss="categorical_crossentropy", optimizer="sgd",
+            optimizer_params=(("learning_rate", 0.05), ("momentum", 0.9)), batch_size=32, epochs=40,
+            quick_epochs=4, dtype="float32",
+            description="sklearn digits, 10 classes: 64-32-10, softmax + categorical cross-entropy, "
+                        "SGD momentum 0.9.",
+            source="real data", tags=("real",),
+        ),
+        Case(
+            name="mlp-784-512-512-10", dataset="random-784", units=(512, 512, 10),
+            activations=("relu", "relu", "softmax"), loss="categorical_crossentropy", optimizer="adam",
+            optimizer_params=(("learning_rate", 0.001),), batch_size=128, epochs=5, quick_epochs=1,
+            dtype="float32", time_limit=1200.0,
+            description="Throughput: 784-512-512-10 ReLU MLP, softmax + categorical cross-entropy, Adam, "
+                        "batch 128, on 8,192 random rows.",
+            source="throughput", tags=("throughput",),
+        ),
+    ]
+    names = [c.name for c in cases]
+    assert len(names) == len(set(names)), "case names must be unique"
+    return cases
+
+
+CASES: dict[str, Case] = {case.name: case for case in _cases()}
+
+
+def get_case(name: str) -> Case:
+    """The case called ``name``; a ValueError lists the valid names otherwise."""
+    try:
+        return CASES[name]
+    except KeyError:
+        raise ValueError(f"Unknown case {name!r}; valid names: {sorted(CASES)}") from None
+
+
+def select_cases(patterns: str | list[str] | None = None) -> list[Case]:
+    """Cases whose names match any of the comma-separated glob ``patterns`` (all when None)."""
+    if patterns is None:
+        return list(CASES.values())
+    if isinstance(patterns, str):
+        patterns = [p.strip() for p in patterns.split(",") if p.strip()]
+    chosen = [c for c in CASES.values() if any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]
+    if not chosen:
+        raise ValueError(f"no case matches {patterns}; valid names: {sorted(CASES)}")
+    return chosen

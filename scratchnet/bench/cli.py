@@ -1,0 +1,195 @@
+"""``scratchnet-bench``: list cases, run the suite, run the parity gate, write the report.
+
+    scratchnet-bench list
+    scratchnet-bench run [--cases GLOB] [--frameworks ...] [--modes ...] [--seeds N] [--quick] [--jobs N]
+    scratchnet-bench parity [--cases GLOB | --layers 2,3,1 --activation sigmoid ...]
+    scratchnet-bench report [--results results/] [--out results/]
+
+Exit status: 0 on success; 1 when a parity check fails (``parity``) or a run errored
+(``run``); 2 for bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .cases import CASES, select_cases
+from .runner import DEFAULT_KERAS_STEPS_PER_EXECUTION
+from .schema import FRAMEWORKS, MODES
+
+
+def _csv_list(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="scratchnet-bench", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="list the registered cases")
+
+    run = sub.add_parser(
+        "run", help="train cases with both frameworks and record results",
+        description="Train the selected cases with each framework, seed and mode, record per-epoch and "
+                    "per-run tables under --results (atomic writes; a rerun resumes, skipping finished runs), "
+                    "and run the parity gate once per case. Timing note: with --jobs N runs execute in N "
+                    "parallel processes and share the machine's cores, which distorts every time figure; "
+                    "use --jobs 1 (the default) for runs whose timings you will report.")
+    run.add_argument("--cases", default=None, help="comma-separated glob(s) of case names (default: all)")
+    run.add_argument("--frameworks", type=_csv_list, default=list(FRAMEWORKS),
+                     help=f"comma-separated subset of {','.join(FRAMEWORKS)}")
+    run.add_argument("--modes", type=_csv_list, default=["parity"],
+                     help=f"comma-separated subset of {','.join(MODES)} (default: parity)")
+    run.add_argument("--seeds", type=_positive, default=5, help="seeds per case and framework (default 5)")
+    run.add_argument("--quick", action="store_true", help="fast profile: each case's quick_epochs")
+    run.add_argument("--epochs", type=_positive, default=None, help="override every case's epochs")
+    run.add_argument("--jobs", type=_positive, default=1,
+                     help="parallel worker processes (joblib). Runs in parallel share cores: keep 1 for timings")
+    run.add_argument("--results", default="results", help="results directory (default: results)")
+    run.add_argument("--no-parity", action="store_true", help="skip the parity gate")
+    run.add_argument("--keras-steps-per-execution", type=_positive, default=DEFAULT_KERAS_STEPS_PER_EXECUTION,
+                     help="Keras compile(steps_per_execution=...) for timed runs (same maths, less overhead)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    par = sub.add_parser(
+        "parity", help="check scratchnet against its Keras twin step for step",
+        description="Run the parity gate on registered cases (default: all), or on a model given by "
+                    "--layers and friends on random data. Prints case, dtype, gradient error, weight drift "
+                    "and pass/fail; exits 1 if any check fails.")
+    par.add_argument("--cases", default=None, help="comma-separated glob(s) of case names")
+    par.add_argument("--layers", type=lambda t: [int(v) for v in _csv_list(t)], default=None,
+                     help="a custom model: units per layer, inputs first, e.g. 2,3,1")
+    par.add_argument("--activation", default="sigmoid", help="hidden and output activation (custom model)")
+    par.add_argument("--output-activation", default=None, help="output activation (default: --activation)")
+    par.add_argument("--loss", default="mse")
+    par.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "rmsprop"])
+    par.add_argument("--learning-rate", type=float, default=0.05)
+    par.add_argument("--batch-size", type=int, default=1, help="0 means full batch")
+    par.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    par.add_argument("--rows", type=_positive, default=32)
+    par.add_argument("--epochs", type=_positive, default=3)
+    par.add_argument("--results", default=None, help="also record the checks in this results directory")
+
+    rep = sub.add_parser("report", help="write REPORT.md, report.html and figures from recorded results")
+    rep.add_argument("--results", default="results", help="directory holding the recorded tables")
+    rep.add_argument("--out", default=None, help="output directory (default: --results)")
+    return p
+
+
+def _cmd_list(args) -> int:
+    print(f"{'case':36s} {'dataset':20s} {'layers':34s} {'optimizer':44s} {'batch':>5s} {'epochs':>6s} dtype")
+    for c in CASES.values():
+        mark = "" if c.equivalent else "  (published, not equivalent)"
+        print(f"{c.name:36s} {c.dataset:20s} {c.architecture:34s} {c.optimizer_label:44s} "
+              f"{str(c.batch_size or 'full'):>5s} {c.epochs:>6d} {c.dtype}{mark}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .suite import run_suite
+
+    for fw in args.frameworks:
+        if fw not in FRAMEWORKS:
+            raise ValueError(f"--frameworks: unknown framework {fw!r}; valid: {list(FRAMEWORKS)}")
+    for mode in args.modes:
+        if mode not in MODES:
+            raise ValueError(f"--modes: unknown mode {mode!r}; valid: {list(MODES)}")
+    summary = run_suite(select_cases(args.cases), args.frameworks, args.modes, args.seeds,
+                        "fast" if args.quick else "full", args.results, args.jobs, not args.no_parity,
+                        args.epochs, args.keras_steps_per_execution, progress=not args.no_progress)
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none"
+    print(f"{summary.done} tasks run, {summary.skipped} already recorded (skipped); runs: {statuses}; "
+          f"results in {summary.results_dir}/")
+    if summary.parity_failed:
+        print("parity FAILED for: " + ", ".join(summary.parity_failed))
+    return 1 if summary.statuses.get("error") else 0
+
+
+def _custom_model(args):
+    import numpy as np
+
+    import scratchnet as sn
+
+    if len(args.layers) < 2:
+        raise ValueError(f"--layers needs inputs and at least one layer, e.g. 2,3,1; got {args.layers}")
+    out_act = args.output_activation or args.activation
+    layers = [sn.Input((args.layers[0],))]
+    for i, units in enumerate(args.layers[1:]):
+        layers.append(sn.Dense(units, out_act if i == len(args.layers) - 2 else args.activation))
+    model = sn.Sequential(layers, dtype=args.dtype, seed=0, name="custom")
+    opt = {"sgd": sn.SGD, "adam": sn.Adam, "rmsprop": sn.RMSprop}[args.optimizer](learning_rate=args.learning_rate)
+    model.compile(opt, args.loss)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(args.rows, args.layers[0]))
+    k = args.layers[-1]
+    if args.loss == "binary_crossentropy":
+        y = rng.integers(0, 2, (args.rows, k)).astype(float)
+    elif args.loss == "categorical_crossentropy":
+        y = np.eye(k)[rng.integers(0, k, args.rows)]
+    elif args.loss == "sparse_categorical_crossentropy":
+        y = rng.integers(0, k, args.rows)
+    else:
+        y = rng.uniform(size=(args.rows, k))
+    return model, x, y
+
+
+def _cmd_parity(args) -> int:
+    from .parity import check_parity, parity_table
+
+    if args.layers is not None:
+        model, x, y = _custom_model(args)
+        reports = [check_parity(model, x, y, epochs=args.epochs, batch_size=args.batch_size or None,
+                                case="custom")]
+    else:
+        from .suite import parity_dtypes, run_parity_for_case
+
+        reports = []
+        for case in select_cases(args.cases):
+            for dtype in parity_dtypes(case):
+                print(f"checking {case.name} [{dtype}] ...", file=sys.stderr, flush=True)
+                reports.append(run_parity_for_case(case, dtype))
+    print(parity_table(reports))
+    if args.results:
+        from . import store
+        from .schema import PARITY_COLUMNS, PARITY_EPOCH_COLUMNS
+
+        store.upsert_rows(os.path.join(args.results, "parity.csv"), [r.summary_row() for r in reports],
+                          PARITY_COLUMNS, ("case", "dtype"))
+        store.upsert_rows(os.path.join(args.results, "parity_epochs.csv"),
+                          [row for r in reports for row in r.epoch_rows()], PARITY_EPOCH_COLUMNS, ("case", "dtype"))
+    failed = [r for r in reports if not r.passed]
+    for r in failed:
+        print(f"FAIL {r.case} [{r.dtype}]: {r.message}")
+    return 1 if failed else 0
+
+
+def _cmd_report(args) -> int:
+    from .report import build_report
+
+    paths = build_report(args.results, args.out)
+    print(f"wrote {paths.markdown} and {paths.html} ({len(paths.figures)} figures)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = _parser().parse_args(argv)
+    handler = {"list": _cmd_list, "run": _cmd_run, "parity": _cmd_parity, "report": _cmd_report}[args.command]
+    try:
+        return handler(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"scratchnet-bench {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

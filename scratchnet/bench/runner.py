@@ -1,0 +1,331 @@
+"""Train one case with one framework, measure it, and record the result.
+
+``run_case(case, framework, seed, mode)`` returns a :class:`RunRecord`: one row for the run
+(``schema.RUN_COLUMNS``) and one per epoch (``schema.EPOCH_COLUMNS``). It never raises for a
+failing run: errors, divergence and time-outs become the row's ``status``.
+
+Modes:
+
+* ``parity`` -- both frameworks start from the same weights (scratchnet's, drawn with
+  ``seed``, copied into the Keras twin) and see the same batch order: when the case
+  shuffles, the harness draws one permutation per epoch from ``default_rng(seed)`` and feeds
+  both frameworks the permuted rows with their own shuffling off.
+* ``native`` -- each framework's idiomatic fit: its own initial weights (Keras' initializers
+  under ``keras.utils.set_random_seed(seed)``) and its own shuffling.
+
+Timing boundaries: imports, dataset loading, model build and compile happen before the clock
+starts. Each epoch's training time is measured from the framework's epoch-begin to its
+epoch-end callback, so evaluation between epochs and per-``fit``-call set-up are excluded.
+Keras' first epoch includes graph tracing; it is kept as ``first_epoch_seconds`` and
+``seconds_per_epoch`` is the median of epochs 2 onwards (epoch 1 when only one ran).
+Losses and MSE are computed by the harness from each model's predictions
+(:mod:`scratchnet.bench.metrics`), never read from a framework's logs.
+
+A run is ``diverged`` when a loss or prediction becomes NaN/inf or the training loss grows
+beyond ``EXPLODE_FACTOR`` times its value before training; ``timeout`` when its wall time
+passes the case's ``time_limit``; ``error`` (with the message) when anything raises.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from . import metrics
+from .cases import Case, build_model
+from .datasets import Dataset, load_dataset
+from .schema import FRAMEWORKS, MODES, RUN_COLUMNS
+
+EXPLODE_FACTOR = 1e6
+DEFAULT_KERAS_STEPS_PER_EXECUTION = 32
+
+
+@dataclass
+class RunRecord:
+    """The outcome of one run: ``run`` (RUN_COLUMNS) and ``epochs`` (EPOCH_COLUMNS rows)."""
+
+    run: dict
+    epochs: list[dict] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.run["status"]
+
+
+@lru_cache(maxsize=8)
+def case_dataset(name: str, params: tuple, dtype: str) -> Dataset:
+    """The case's dataset cast to its dtype (cached per process)."""
+    return load_dataset(name, **dict(params)).astype(dtype)
+
+
+def dataset_for(case: Case, dtype: str | None = None) -> Dataset:
+    return case_dataset(case.dataset, case.dataset_params, dtype or case.dtype)
+
+
+class _PeakRSS:
+    """Samples the resident set size in a thread; ``peak_growth_mb`` after the block."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self.start_mb = self.peak_mb = _rss_mb()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mb = max(self.peak_mb, _rss_mb())
+
+    def __enter__(self) -> _PeakRSS:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, _rss_mb())
+
+    @property
+    def peak_growth_mb(self) -> float:
+        return self.peak_mb - self.start_mb
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _EpochRecorder:
+    """Framework-neutral per-epoch bookkeeping, driven by each framework's callbacks."""
+
+    def __init__(self, case: Case, ds: Dataset, predict, base: dict, time_limit: float) -> None:
+        self.case, self.ds, self.predict, self.base = case, ds, predict, base
+        self.time_limit = time_limit
+        self.rows: list[dict] = []
+        self.epoch_seconds: list[float] = []
+        self.status, self.message = "ok", ""
+        self.stop = False
+        self._t0 = 0.0
+        self._started = time.perf_counter()
+        self.initial_train_loss = metrics.loss_value(case.loss, ds.y_train, predict(ds.X_train))
+
+    def begin(self) -> None:
+        self._t0 = time.perf_counter()
+
+    def end(self) -> bool:
+        """Record the epoch; returns True when training must stop."""
+        seconds = time.perf_counter() - self._t0
+        self.epoch_seconds.append(seconds)
+        ds, loss = self.ds, self.case.loss
+        p_train, p_test = self.predict(ds.X_train), self.predict(ds.X_test)
+        row = {
+            **self.base,
+            "epoch": len(self.rows) + 1,
+            "train_loss": metrics.loss_value(loss, ds.y_train, p_train),
+            "test_loss": metrics.loss_value(loss, ds.y_test, p_test),
+            "train_mse": metrics.mse(ds.y_train, p_train),
+            "test_mse": metrics.mse(ds.y_test, p_test),
+            "epoch_seconds": seconds,
+        }
+        self.rows.append(row)
+        values = (row["train_loss"], row["test_loss"], row["train_mse"], row["test_mse"])
+        if not all(math.isfinite(v) for v in values):
+            self.status, self.message = "diverged", f"non-finite loss at epoch {row['epoch']}"
+        elif row["train_loss"] > EXPLODE_FACTOR * max(self.initial_train_loss, 1e-12):
+            self.status = "diverged"
+            self.message = (f"training loss {row['train_loss']:.3g} at epoch {row['epoch']} exceeds "
+                            f"{EXPLODE_FACTOR:g} x its initial value {self.initial_train_loss:.3g}")
+        elif time.perf_counter() - self._started > self.time_limit:
+            self.status = "timeout"
+            self.message = f"stopped after epoch {row['epoch']}: time limit {self.time_limit:g} s reached"
+        self.stop = self.status != "ok"
+        return self.stop
+
+
+def _epoch_orders(case: Case, n: int, seed: int, epochs: int) -> list[np.ndarray] | None:
+    """Per-epoch row permutations for parity mode (None when the case does not shuffle)."""
+    if not case.shuffle:
+        return None
+    rng = np.random.default_rng(seed)
+    return [rng.permutation(n) for _ in range(epochs)]
+
+
+def _train_scratchnet(model, case: Case, ds: Dataset, rec: _EpochRecorder, mode: str, seed: int,
+                      epochs: int) -> None:
+    from scratchnet.callbacks import Callback
+
+    class Hook(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            rec.begin()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if rec.end():
+                self.model.stop_training = True
+
+    orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
+    if orders is None:
+        model.fit(ds.X_train, ds.y_train, batch_size=case.batch_size, epochs=epochs,
+                  shuffle=case.shuffle, seed=seed, callbacks=[Hook()], verbose=0)
+        return
+    for order in orders:
+        model.fit(ds.X_train[order], ds.y_train[order], batch_size=case.batch_size, epochs=1,
+                  shuffle=False, callbacks=[Hook()], verbose=0)
+        if rec.stop or model.diverged:
+            return
+
+
+def _keras_native_weights(keras, case: Case, twin, seed: int) -> None:
+    """Replace the twin's copied weights with ones drawn by Keras' own initializers."""
+    def init(spec):
+        if isinstance(spec, str):
+            return keras.initializers.get(spec)
+        name, params = spec
+        return keras.initializers.get({"class_name": name, "config": dict(params)})
+
+    keras.utils.set_random_seed(seed)
+    for layer in twin.layers:
+        if not layer.weights:
+            continue
+        kernel = init(case.kernel_initializer)(layer.kernel.shape, dtype=layer.kernel.dtype)
+        values = [np.asarray(kernel)]
+        if layer.use_bias:
+            values.append(np.asarray(init(case.bias_initializer)(layer.bias.shape, dtype=layer.bias.dtype)))
+        layer.set_weights(values)
+
+
+def _train_keras(twin, case: Case, ds: Dataset, rec: _EpochRecorder, mode: str, seed: int,
+                 epochs: int) -> None:
+    from .keras_twin import import_keras
+
+    keras = import_keras()
+
+    class Hook(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            rec.begin()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if rec.end():
+                self.model.stop_training = True
+
+    bs = case.batch_size or ds.n_train
+    orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
+    if orders is None:
+        twin.fit(ds.X_train, ds.y_train, batch_size=bs, epochs=epochs, shuffle=case.shuffle,
+                 callbacks=[Hook()], verbose=0)
+        return
+    for order in orders:
+        twin.fit(ds.X_train[order], ds.y_train[order], batch_size=bs, epochs=1, shuffle=False,
+                 callbacks=[Hook()], verbose=0)
+        if rec.stop:
+            return
+
+
+def _keras_predictor(twin):
+    def predict(X: np.ndarray) -> np.ndarray:
+        chunks = [np.asarray(twin(X[i:i + 16384], training=False)) for i in range(0, X.shape[0], 16384)]
+        return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+
+    return predict
+
+
+def _time_predict(fn, X: np.ndarray, repeats: int = 3) -> float:
+    fn(X)  # warm-up (Keras traces its predict function on first use)
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(X)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _empty_run_row(case: Case, framework: str, mode: str, seed: int, epochs: int, spe: int) -> dict:
+    row = {c: math.nan for c in RUN_COLUMNS}
+    row.update(case=case.name, framework=framework, mode=mode, seed=seed, dtype=case.dtype,
+               dataset=case.dataset, fingerprint="", batch_size=case.batch_size or "full", epochs=epochs,
+               epochs_run=0, status="error", message="",
+               target_loss=case.target_loss if case.target_loss is not None else math.nan,
+               keras_steps_per_execution=spe if framework == "keras" else math.nan,
+               started_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    return row
+
+
+def run_case(case: Case, framework: str, seed: int, mode: str = "parity", *, profile: str = "full",
+             epochs: int | None = None, keras_steps_per_execution: int = DEFAULT_KERAS_STEPS_PER_EXECUTION,
+             time_limit: float | None = None) -> RunRecord:
+    """Train ``case`` with ``framework`` from ``seed`` and measure it (see the module docstring)."""
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {list(FRAMEWORKS)}, got {framework!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
+    n_epochs = epochs if epochs is not None else case.epochs_for(profile)
+    if n_epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {n_epochs}")
+    row = _empty_run_row(case, framework, mode, seed, n_epochs, keras_steps_per_execution)
+    record = RunRecord(row)
+    try:
+        _run(case, framework, seed, mode, n_epochs, keras_steps_per_execution,
+             time_limit if time_limit is not None else case.time_limit, record)
+    except Exception as exc:  # a failing run is recorded, the suite goes on
+        row["status"] = "error"
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        row["message"] = f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})"
+    return record
+
+
+def _run(case: Case, framework: str, seed: int, mode: str, epochs: int, spe: int, time_limit: float,
+         record: RunRecord) -> None:
+    row = record.run
+    ds = dataset_for(case)
+    row.update(fingerprint=ds.fingerprint, n_train=ds.n_train, n_test=ds.n_test,
+               steps_per_epoch=math.ceil(ds.n_train / (case.batch_size or ds.n_train)))
+    model = build_model(case, seed, n_features=ds.n_features)
+    base = {"case": case.name, "framework": framework, "mode": mode, "seed": seed, "dtype": case.dtype,
+            "fingerprint": ds.fingerprint}
+    if framework == "scratchnet":
+        predict = model.predict
+        rec = _EpochRecorder(case, ds, predict, base, time_limit)
+        with _PeakRSS() as mem:
+            _train_scratchnet(model, case, ds, rec, mode, seed, epochs)
+    else:
+        from .keras_twin import import_keras, to_keras
+
+        keras = import_keras()
+        twin = to_keras(model, steps_per_execution=spe)
+        if mode == "native":
+            _keras_native_weights(keras, case, twin, seed)
+        predict = _keras_predictor(twin)
+        rec = _EpochRecorder(case, ds, predict, base, time_limit)
+        with _PeakRSS() as mem:
+            _train_keras(twin, case, ds, rec, mode, seed, epochs)
+        predict_api = lambda X: twin.predict(X, batch_size=X.shape[0], verbose=0)  # noqa: E731
+    record.epochs = rec.rows
+    secs = rec.epoch_seconds
+    row.update(status=rec.status, message=rec.message, epochs_run=len(rec.rows), peak_memory_mb=mem.peak_growth_mb)
+    if secs:
+        later = secs[1:] or secs
+        row.update(fit_seconds=float(np.sum(secs)), first_epoch_seconds=secs[0],
+                   seconds_per_epoch=float(np.median(later)))
+        row["seconds_per_step"] = row["seconds_per_epoch"] / row["steps_per_epoch"]
+    if rec.rows:
+        last = rec.rows[-1]
+        row.update({k: last[k] for k in ("train_loss", "test_loss", "train_mse", "test_mse")})
+        curve = [r["test_loss"] for r in rec.rows]
+        conv = metrics.convergence_epoch(curve, case.target_loss)
+        stt = metrics.seconds_to_target(curve, secs, case.target_loss)
+        row["convergence_epoch"] = conv if conv is not None else math.nan
+        row["seconds_to_target"] = stt if stt is not None else math.nan
+    if rec.status == "ok":
+        row["predict_seconds"] = _time_predict(model.predict if framework == "scratchnet" else predict_api,
+                                               ds.X_test)
+

@@ -1,0 +1,256 @@
+"""Run many cases (parity gate + timed runs) and keep the result tables up to date.
+
+``run_suite`` plans tasks -- one parity check per case and dtype, one run per case x
+framework x mode x seed -- skips those already recorded in the results directory (so an
+interrupted suite resumes where it stopped), executes the rest in this process or in
+``jobs`` worker processes (joblib), and merges each finished task into the tables at once
+with an atomic write. A failing run is recorded with its status and the suite goes on.
+
+Parity checks run on the first ``PARITY_ROWS`` training rows for ``PARITY_EPOCHS`` epochs
+in float64 for every case (ReLU kinks make float32 parity ill-defined), and also in float32
+for float32 cases whose activations are smooth.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import store
+from .cases import CASES, Case, build_model
+from .environment import collect_environment
+from .runner import DEFAULT_KERAS_STEPS_PER_EXECUTION, dataset_for, run_case
+from .schema import (CASE_COLUMNS, EPOCH_COLUMNS, FRAMEWORKS, MODES, PARITY_COLUMNS, PARITY_EPOCH_COLUMNS,
+                     RUN_COLUMNS, RUN_KEY)
+
+PARITY_ROWS = 64
+PARITY_EPOCHS = 3
+_DONE_STATUSES = ("ok", "diverged", "timeout")  # "error" runs are retried on resume
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str  # "parity" or "run"
+    case: str
+    framework: str = ""
+    mode: str = ""
+    seed: int = 0
+    dtype: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.kind == "parity":
+            return f"parity {self.case} [{self.dtype}]"
+        return f"{self.case} {self.framework} {self.mode} seed={self.seed}"
+
+
+@dataclass
+class SuiteSummary:
+    done: int
+    skipped: int
+    statuses: dict[str, int]
+    parity_failed: list[str]
+    results_dir: Path
+
+
+def parity_dtypes(case: Case) -> list[str]:
+    smooth = not any(a in ("relu", "leaky_relu") for a in case.activations)
+    return ["float64", "float32"] if case.dtype == "float32" and smooth else ["float64"]
+
+
+def run_parity_for_case(case: Case, dtype: str, epochs: int = PARITY_EPOCHS, rows: int = PARITY_ROWS):
+    """The parity gate for ``case`` on its first ``rows`` training rows, in ``dtype``."""
+    from .parity import check_parity
+
+    ds = dataset_for(case, dtype)
+    model = build_model(case, case.seeds(1)[0], dtype=dtype, n_features=ds.n_features)
+    n = min(rows, ds.n_train)
+    batch = case.batch_size if case.batch_size is not None and case.batch_size < n else None
+    return check_parity(model, ds.X_train[:n], ds.y_train[:n], epochs=epochs, batch_size=batch,
+                        seed=0, case=case.name)
+
+
+def _execute(task: Task, profile: str, epochs: int | None, spe: int) -> tuple[Task, dict]:
+    case = CASES[task.case]
+    if task.kind == "parity":
+        try:
+            report = run_parity_for_case(case, task.dtype)
+            return task, {"parity": [report.summary_row()], "parity_epochs": report.epoch_rows()}
+        except Exception as exc:  # recorded as a failed check, never a crash
+            row = {c: math.nan for c in PARITY_COLUMNS}
+            row.update(case=case.name, dtype=task.dtype, passed=False,
+                       message=f"parity check could not run: {type(exc).__name__}: {exc}")
+            return task, {"parity": [row], "parity_epochs": []}
+    record = run_case(case, task.framework, task.seed, task.mode, profile=profile, epochs=epochs,
+                      keras_steps_per_execution=spe)
+    return task, {"runs": [record.run], "epochs": record.epochs}
+
+
+def _case_rows(cases: Iterable[Case], profile: str) -> list[dict]:
+    rows = []
+    for c in cases:
+        rows.append({
+            "case": c.name, "description": c.description, "dataset": c.dataset, "architecture": c.architecture,
+            "loss": c.loss, "optimizer": c.optimizer_label, "batch_size": c.batch_size or "full",
+            "epochs": c.epochs_for(profile), "dtype": c.dtype,
+            "target_loss": c.target_loss if c.target_loss is not None else math.nan,
+            "equivalent": c.equivalent, "source": c.source, "claim": c.claim,
+            "claim_test_mse": c.claim_test_mse if c.claim_test_mse is not None else math.nan,
+            "claim_epochs": c.claim_epochs if c.claim_epochs is not None else math.nan,
+            "tutorial_of": c.tutorial_of,
+        })
+    return rows
+
+
+def _check_profile(results_dir: Path, profile: str, epochs: int | None) -> None:
+    env_path = results_dir / "environment.json"
+    if not env_path.exists() or not (results_dir / "runs.csv").exists():
+        return
+    import json
+
+    try:
+        env = json.loads(env_path.read_text())
+    except (OSError, ValueError):
+        return
+    if env.get("profile") not in (None, profile) or env.get("epochs_override") != epochs:
+        raise ValueError(
+            f"{results_dir} holds runs of profile {env.get('profile')!r} (epochs override "
+            f"{env.get('epochs_override')}); this run asks for profile {profile!r} (epochs override {epochs}). "
+            "Mixing them would corrupt the comparison: choose another --results directory or delete that one."
+        )
+
+
+def plan(cases: Sequence[Case], frameworks: Sequence[str], modes: Sequence[str], n_seeds: int,
+         parity: bool, results_dir: Path) -> tuple[list[Task], int]:
+    """Tasks still to do and how many were skipped because they are already recorded."""
+    runs = store.read_table(results_dir / "runs.csv", RUN_COLUMNS)
+    done_runs = {tuple(map(str, r)) for r in runs[runs["status"].isin(_DONE_STATUSES)][list(RUN_KEY)]
+                 .itertuples(index=False)}
+    par = store.read_table(results_dir / "parity.csv", PARITY_COLUMNS)
+    done_par = {(str(c), str(d)) for c, d, m in zip(par["case"], par["dtype"], par["message"])
+                if not str(m).startswith("parity check could not run")}
+    tasks, skipped = [], 0
+    for case in cases:
+        if parity:
+            for dtype in parity_dtypes(case):
+                if (case.name, dtype) in done_par:
+                    skipped += 1
+                else:
+                    tasks.append(Task("parity", case.name, dtype=dtype))
+        for seed in case.seeds(n_seeds):
+            for mode in modes:
+                for fw in frameworks:
+                    if (case.name, fw, mode, str(seed)) in done_runs:
+                        skipped += 1
+                    else:
+                        tasks.append(Task("run", case.name, fw, mode, seed, case.dtype))
+    return tasks, skipped
+
+
+def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = FRAMEWORKS,
+              modes: Sequence[str] = ("parity",), n_seeds: int = 5, profile: str = "full",
+              results_dir: str | Path = "results", jobs: int = 1, parity: bool = True,
+              epochs: int | None = None, keras_steps_per_execution: int = DEFAULT_KERAS_STEPS_PER_EXECUTION,
+              progress: bool = True) -> SuiteSummary:
+    """Run (or resume) the suite and return what happened; tables land in ``results_dir``."""
+    cases = list(cases) if cases is not None else list(CASES.values())
+    for fw in frameworks:
+        if fw not in FRAMEWORKS:
+            raise ValueError(f"unknown framework {fw!r}; valid: {list(FRAMEWORKS)}")
+    for mode in modes:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; valid: {list(MODES)}")
+    if n_seeds < 1:
+        raise ValueError(f"seeds must be >= 1, got {n_seeds}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    results_dir = Path(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    _check_profile(results_dir, profile, epochs)
+    tasks, skipped = plan(cases, frameworks, modes, n_seeds, parity, results_dir)
+
+    store.write_table(_frame(_case_rows(CASES.values(), profile), CASE_COLUMNS), results_dir / "cases.csv")
+    fingerprints = {c.dataset: dataset_for(c).fingerprint for c in cases}
+    env_extra = {"profile": profile, "seeds": n_seeds, "epochs_override": epochs,
+                 "keras_steps_per_execution": keras_steps_per_execution, "jobs": jobs,
+                 "frameworks": list(frameworks), "modes": list(modes)}
+    _write_environment(results_dir, fingerprints, env_extra)
+
+    statuses: dict[str, int] = {}
+    parity_failed: list[str] = []
+    bar = _Progress(len(tasks), progress)
+    for task, tables in _iterate(tasks, profile, epochs, keras_steps_per_execution, jobs, bar.start):
+        _merge(results_dir, tables)
+        if task.kind == "run":
+            status = tables["runs"][0]["status"]
+            statuses[status] = statuses.get(status, 0) + 1
+        elif not tables["parity"][0]["passed"]:
+            parity_failed.append(f"{task.case} [{task.dtype}]")
+        bar.finish(task)
+    bar.close()
+    _write_environment(results_dir, fingerprints, env_extra)
+    return SuiteSummary(len(tasks), skipped, statuses, parity_failed, results_dir)
+
+
+def _frame(rows, columns):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def _write_environment(results_dir: Path, fingerprints: dict, extra: dict) -> None:
+    store.write_json(collect_environment(datasets=fingerprints, **extra), results_dir / "environment.json")
+
+
+def _merge(results_dir: Path, tables: dict) -> None:
+    if "runs" in tables:
+        store.upsert_rows(results_dir / "epochs.csv", tables["epochs"], EPOCH_COLUMNS, RUN_KEY)
+        store.upsert_rows(results_dir / "runs.csv", tables["runs"], RUN_COLUMNS, RUN_KEY)
+    else:
+        store.upsert_rows(results_dir / "parity_epochs.csv", tables["parity_epochs"], PARITY_EPOCH_COLUMNS,
+                          ("case", "dtype"))
+        store.upsert_rows(results_dir / "parity.csv", tables["parity"], PARITY_COLUMNS, ("case", "dtype"))
+
+
+def _iterate(tasks: list[Task], profile: str, epochs: int | None, spe: int, jobs: int, on_start):
+    if jobs == 1:
+        for task in tasks:
+            on_start(task)
+            yield _execute(task, profile, epochs, spe)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+    yield from parallel(delayed(_execute)(task, profile, epochs, spe) for task in tasks)
+
+
+class _Progress:
+    """A tqdm bar on stderr naming the running task (plain lines when tqdm is missing)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.count, self.bar = total, enabled and total > 0, 0, None
+        if self.enabled:
+            try:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, unit="task", file=sys.stderr, dynamic_ncols=True)
+            except ImportError:
+                self.bar = None
+
+    def start(self, task: Task) -> None:
+        if self.enabled and self.bar is not None:
+            self.bar.set_postfix_str(task.label)
+        elif self.enabled:
+            print(f"[{self.count + 1}/{self.total}] {task.label} ...", file=sys.stderr, flush=True)
+
+    def finish(self, task: Task) -> None:
+        self.count += 1
+        if self.enabled and self.bar is not None:
+            self.bar.set_postfix_str(task.label, refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

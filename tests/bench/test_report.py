@@ -1,0 +1,550 @@
+"""Tests of scratchnet.bench.report against the recorded fixture in fixtures/report_run.
+
+Every expected value is recomputed here from the fixture tables (pandas, numpy,
+scipy) and formatted by this module's own formatters, which follow the report's
+documented number format: MSE 4 significant digits, p-values 3, times with a
+µs/ms/s unit, memory in MiB. The fixture is written by
+fixtures/make_report_fixture.py; partial variants are derived from it in tmp_path.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from scratchnet.bench import report
+from scratchnet.bench.metrics import CONVERGENCE_DEFINITION
+from scratchnet.bench.report import ReportPaths, build_report
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
+CLAIM_CASE = "housing_sgd"
+PUBLISHED_CASE = "housing_sgd_published"
+DIVERGED_MSG = "loss became NaN at epoch 4"
+ERROR_MSG = "ResourceExhaustedError: out of memory while allocating fixture tensor"
+VOID_TAGS = {"meta", "img", "br", "hr", "link", "input"}
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def mse4(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def p3(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _digits(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{_digits(seconds)} s"
+    if seconds >= 1e-3:
+        return f"{_digits(seconds * 1e3)} ms"
+    return f"{_digits(seconds * 1e6)} µs"
+
+
+# --------------------------------------------------------------------------- markdown parsing
+
+
+def _unescape(cell: str) -> str:
+    return re.sub(r"\\(.)", r"\1", cell.strip())
+
+
+def sections(markdown: str) -> dict[str, str]:
+    """Heading text (level 2 and 3, unescaped) -> the text up to the next heading."""
+    parts = re.split(r"^(#{2,3} .*)$", markdown, flags=re.M)
+    return {_unescape(parts[i].lstrip("#")): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def table_rows(section: str) -> list[dict[str, str]]:
+    """Rows of the first pipe table in ``section`` as header -> unescaped cell."""
+    lines = [ln for ln in section.splitlines() if ln.startswith("|")]
+    if len(lines) < 2:
+        return []
+    split = lambda ln: [_unescape(c) for c in re.split(r"(?<!\\)\|", ln)[1:-1]]  # noqa: E731
+    headers = split(lines[0])
+    return [dict(zip(headers, split(ln))) for ln in lines[2:]]
+
+
+def find_row(rows: list[dict[str, str]], **match: str) -> dict[str, str]:
+    found = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(found) == 1, f"expected one row matching {match}, got {found}"
+    return found[0]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def load_runs(directory: Path = FIXTURE) -> pd.DataFrame:
+    return pd.read_csv(directory / "runs.csv", dtype={"status": str, "message": str})
+
+
+def ok_values(runs: pd.DataFrame, column: str, **match: str) -> np.ndarray:
+    mask = runs["status"] == "ok"
+    for key, value in match.items():
+        mask &= runs[key] == value
+    values = runs.loc[mask, column].to_numpy(dtype=float)
+    return values[np.isfinite(values)]
+
+
+def render(directory: Path, out: Path) -> tuple[ReportPaths, str]:
+    paths = build_report(directory, out)
+    return paths, paths.markdown.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> tuple[ReportPaths, dict[str, str]]:
+    paths, md = render(FIXTURE, tmp_path_factory.mktemp("full"))
+    return paths, sections(md)
+
+
+def copy_fixture(tmp_path: Path, name: str = "run") -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def write_runs_epochs(directory: Path, runs: pd.DataFrame, epochs: pd.DataFrame) -> None:
+    runs.to_csv(directory / "runs.csv", index=False)
+    epochs.to_csv(directory / "epochs.csv", index=False)
+
+
+def make_partial(tmp_path: Path) -> Path:
+    """Keras missing for the published case, one diverged and one error run, no parity.csv."""
+    d = copy_fixture(tmp_path, "partial")
+    runs, epochs = load_runs(d), pd.read_csv(d / "epochs.csv")
+    gone = lambda df: (df["case"] == PUBLISHED_CASE) & (df["framework"] == "keras")  # noqa: E731
+    runs, epochs = runs[~gone(runs)].copy(), epochs[~gone(epochs)].copy()
+    numeric = ["test_mse", "train_mse", "test_loss", "train_loss", "convergence_epoch",
+               "seconds_to_target"]
+    for fw, seed, status, msg in (("scratchnet", 2, "diverged", DIVERGED_MSG),
+                                  ("keras", 3, "error", ERROR_MSG)):
+        hit = ((runs["case"] == CLAIM_CASE) & (runs["framework"] == fw)
+               & (runs["mode"] == "native") & (runs["seed"] == seed))
+        runs.loc[hit, ["status", "message"]] = [status, msg]
+        runs.loc[hit, numeric] = np.nan
+    write_runs_epochs(d, runs, epochs)
+    (d / "parity.csv").unlink()
+    return d
+
+
+# --------------------------------------------------------------------------- full fixture
+
+
+def test_summary_medians_match_pandas(full):
+    _, secs = full
+    rows = table_rows(secs["Summary"])
+    runs = load_runs()
+    groups = runs.groupby(["case", "mode", "framework"])
+    assert len(rows) == groups.ngroups
+    for (case, mode, fw), g in groups:
+        row = find_row(rows, Case=case, Mode=mode, Framework=fw)
+        ok = g[g["status"] == "ok"]
+        med = ok.median(numeric_only=True)
+        assert row["Runs ok"] == f"{len(ok)}/{len(g)}"
+        assert row["Test MSE median [95% CI]"].startswith(mse4(med["test_mse"]) + " [")
+        assert row["Train MSE median"] == mse4(med["train_mse"])
+        assert row["Time per epoch"] == fmt_time(med["seconds_per_epoch"])
+        assert row["Time per step"] == fmt_time(med["seconds_per_step"])
+        assert row["First epoch"] == fmt_time(med["first_epoch_seconds"])
+        assert row["Peak memory"] == f"{_digits(med['peak_memory_mb'])} MiB"
+        assert row["Status"] == "ok"
+
+
+def test_convergence_and_time_to_target(full):
+    _, secs = full
+    rows = table_rows(secs["Summary"])
+    for (case, mode, fw), g in load_runs().groupby(["case", "mode", "framework"]):
+        row = find_row(rows, Case=case, Mode=mode, Framework=fw)
+        epochs = g["convergence_epoch"].dropna()
+        if epochs.empty:
+            expected, target = f"did not converge, 0/{len(g)}", "n/a"
+        else:
+            expected = (f"{epochs.median():g} ({epochs.min():g}–{epochs.max():g}), "
+                        f"{len(epochs)}/{len(g)}")
+            target = fmt_time(g["seconds_to_target"].median())
+        assert row["Convergence epoch median (range), converged/ok"] == expected
+        assert row["Time to target"] == target
+
+
+def test_ci_brackets_median_and_stays_in_data_range(full):
+    _, secs = full
+    runs = load_runs()
+    for row in table_rows(secs["Summary"]):
+        m = re.fullmatch(r"(\S+) \[(\S+), (\S+)\]", row["Test MSE median [95% CI]"])
+        assert m, row
+        med, lo, hi = map(float, m.groups())
+        values = ok_values(runs, "test_mse", case=row["Case"], mode=row["Mode"],
+                           framework=row["Framework"])
+        assert lo <= med <= hi and lo < hi
+        # a percentile bootstrap of the median cannot leave the observed range
+        assert values.min() - 1e-4 <= lo and hi <= values.max() + 1e-4
+
+
+def test_significance_verdict_matches_scipy(full):
+    _, secs = full
+    rows = table_rows(secs["Test MSE: scratchnet vs Keras"])
+    runs = load_runs()
+    pairs = runs[["case", "mode"]].drop_duplicates()
+    assert len(rows) == len(pairs)
+    for case, mode in pairs.itertuples(index=False):
+        a = ok_values(runs, "test_mse", case=case, mode=mode, framework="scratchnet")
+        b = ok_values(runs, "test_mse", case=case, mode=mode, framework="keras")
+        p = stats.mannwhitneyu(a, b, alternative="two-sided").pvalue
+        welch = stats.ttest_ind(a, b, equal_var=False).pvalue
+        word = "significant at 5%" if p < 0.05 else "no significant difference"
+        row = [r for r in rows if r["Case"].split(" ")[0] == case and r["Mode"] == mode]
+        assert len(row) == 1
+        assert row[0]["Mann-Whitney U p"] == p3(p)
+        assert row[0]["Welch t p"] == p3(welch)
+        assert row[0]["Verdict"] == f"{word} (p={p3(p)})"
+
+
+def test_speed_ratio_parity_and_comparability(full):
+    _, secs = full
+    rows = table_rows(secs["Speed"])
+    runs = load_runs()
+    cases = pd.read_csv(FIXTURE / "cases.csv")
+    parity = pd.read_csv(FIXTURE / "parity.csv")
+    for case, mode in runs[["case", "mode"]].drop_duplicates().itertuples(index=False):
+        row = find_row(rows, Case=case, Mode=mode)
+        kr = ok_values(runs, "seconds_per_epoch", case=case, mode=mode, framework="keras")
+        sn = ok_values(runs, "seconds_per_epoch", case=case, mode=mode, framework="scratchnet")
+        ratio = np.median(kr) / np.median(sn)
+        assert row["Keras/scratchnet"] == f"{ratio:.3g}×"
+        lo, hi = map(float, re.findall(r"[\d.]+", row["95% CI"]))
+        assert lo <= float(f"{ratio:.3g}") <= hi
+        checked = parity[parity["case"] == case]
+        equivalent = bool(cases.loc[cases["case"] == case, "equivalent"].iloc[0])
+        if checked.empty:
+            assert row["Parity"] == "not checked"
+        else:
+            assert row["Parity"].startswith("pass" if checked["passed"].all() else "fail")
+            assert p3(checked["grad_error"].max()) in row["Parity"]
+        if not equivalent:
+            assert row["Comparison"] == "not equivalent by design"
+        elif not checked.empty and checked["passed"].all():
+            assert row["Comparison"] == "comparable"
+
+
+def test_parity_table_matches_parity_csv(full):
+    _, secs = full
+    rows = table_rows(secs["Parity"])
+    parity = pd.read_csv(FIXTURE / "parity.csv")
+    assert len(rows) == len(parity)
+    for _, p in parity.iterrows():
+        row = find_row(rows, Case=p["case"], dtype=p["dtype"])
+        assert row["Gradient error"] == p3(p["grad_error"])
+        assert row["Max abs weight drift"] == p3(p["max_abs_weight_drift"])
+        assert row["Max loss diff"] == p3(p["max_loss_diff"])
+        assert row["Result"] == ("pass" if p["passed"] else "fail")
+        assert row["Worst layer"] == p["worst_layer"]
+
+
+def test_claim_measured_at_claimed_epoch(full):
+    _, secs = full
+    cases = pd.read_csv(FIXTURE / "cases.csv")
+    claim = cases[cases["case"] == CLAIM_CASE].iloc[0]
+    epoch = int(claim["claim_epochs"])
+    section = secs[CLAIM_CASE]
+    rows = table_rows(section)
+    runs, epochs = load_runs(), pd.read_csv(FIXTURE / "epochs.csv")
+    at = epochs[epochs["epoch"] == epoch].merge(runs.loc[runs["status"] == "ok",
+                                                         ["case", "framework", "mode", "seed"]])
+    for label, case, fw in (("scratchnet", CLAIM_CASE, "scratchnet"),
+                            ("Keras twin", CLAIM_CASE, "keras"),
+                            ("published model (Keras)", PUBLISHED_CASE, "keras")):
+        for mode in runs.loc[(runs["case"] == case) & (runs["framework"] == fw), "mode"].unique():
+            row = find_row(rows, Model=label, Case=case, Mode=mode)
+            sel = at[(at["case"] == case) & (at["framework"] == fw) & (at["mode"] == mode)]
+            assert row[f"Median test MSE at epoch {epoch}"] == mse4(sel["test_mse"].median())
+    assert "not equivalent" in find_row(rows, Model="published model (Keras)")["Note"]
+    assert claim["claim"] in section
+    native = ok_values(runs, "test_mse", case=CLAIM_CASE, framework="scratchnet", mode="native")
+    holds = abs(claim["claim_test_mse"] - np.median(native)) <= 0.05 * np.median(native)
+    assert holds, "fixture is built so that its claim holds"
+    assert "**Verdict:** holds" in section
+
+
+def test_claim_far_off_does_not_hold(tmp_path):
+    d = copy_fixture(tmp_path)
+    cases = pd.read_csv(d / "cases.csv")
+    cases.loc[cases["case"] == CLAIM_CASE, "claim_test_mse"] = 0.5
+    cases.to_csv(d / "cases.csv", index=False)
+    _, md = render(d, tmp_path / "out")
+    native = ok_values(load_runs(d), "test_mse", case=CLAIM_CASE, framework="scratchnet",
+                       mode="native")
+    off = (0.5 - np.median(native)) / np.median(native)
+    assert f"**Verdict:** does not hold: claimed 0.5 vs measured scratchnet median " \
+           f"{mse4(np.median(native))}" in md
+    assert f"off by {off:+.1%}" in md
+
+
+def test_header_reports_environment_and_definitions(full):
+    paths, _ = full
+    md = paths.markdown.read_text(encoding="utf-8")
+    text = _unescape(md.split("## Definitions")[0])
+    env = json.loads((FIXTURE / "environment.json").read_text())
+    seeds = load_runs()["seed"].nunique()
+    assert f"**Git commit:** {env['git_commit']}" in text
+    assert f"{env['machine']['cpu']}, {env['machine']['cores']} cores" in text
+    seeds_text = f"{seeds} distinct seeds present in runs.csv (environment setting: {env['seeds']})"
+    assert seeds_text in text
+    assert f"**Profile:** {env['profile']}" in text
+    steps = env["keras_steps_per_execution"]
+    assert f"**Keras steps_per_execution:** {steps} (environment)" in text
+    assert all(f"{k} {v}" in text for k, v in env["versions"].items())
+    definitions = _unescape(md.split("## Definitions")[1].split("## ")[0])
+    assert CONVERGENCE_DEFINITION in definitions
+    assert "Keras' first epoch (graph tracing) is reported separately" in definitions
+    assert "evaluation between epochs is not counted" in definitions
+
+
+# --------------------------------------------------------------------------- html and figures
+
+
+class _Checker(HTMLParser):
+    """Records <img> sources and fails on end tags that do not close the open element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.images: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        elif tag not in VOID_TAGS:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+def check_html(paths: ReportPaths) -> list[np.ndarray]:
+    text = paths.html.read_text(encoding="utf-8")
+    checker = _Checker()
+    checker.feed(text)
+    checker.close()
+    assert checker.stack == []
+    assert {"title", "meta", "style"} <= checker.tags
+    assert '<meta charset="utf-8">' in text and "<link" not in text
+    files = sorted((paths.markdown.parent / "figures").glob("*.png"))
+    assert len(checker.images) == len(files) == len(paths.figures)
+    decoded = []
+    for src in checker.images:
+        prefix = "data:image/png;base64,"
+        assert src.startswith(prefix)
+        image = mpimg.imread(io.BytesIO(base64.b64decode(src[len(prefix):])), format="png")
+        assert image.shape[0] > 0 and image.shape[1] > 0
+        decoded.append(image)
+    return decoded
+
+
+def test_html_is_self_contained_with_one_image_per_figure(full):
+    paths, _ = full
+    images = check_html(paths)
+    runs = load_runs()
+    assert len(images) == runs["case"].nunique() + 2  # one loss figure per case, speed, drift
+
+
+def test_figures_are_small_pngs_named_from_case_slugs(full):
+    paths, _ = full
+    names = {p.name for p in paths.figures}
+    for case in load_runs()["case"].unique():
+        assert f"loss_{re.sub(r'[^a-z0-9]+', '-', case.lower())}.png" in names
+    assert {"seconds_per_epoch.png", "parity_drift.png"} <= names
+    for path in paths.figures:
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) < 200_000
+
+
+# --------------------------------------------------------------------------- partial results
+
+
+def test_partial_results_render_with_markers(tmp_path):
+    d = make_partial(tmp_path)
+    paths, md = render(d, tmp_path / "out")
+    secs = sections(md)
+    summary = table_rows(secs["Summary"])
+    missing = find_row(summary, Case=PUBLISHED_CASE, Mode="native", Framework="keras")
+    assert missing["Runs ok"] == "not run" and missing["Status"] == "not run"
+    diverged = find_row(summary, Case=CLAIM_CASE, Mode="native", Framework="scratchnet")
+    errored = find_row(summary, Case=CLAIM_CASE, Mode="native", Framework="keras")
+    assert (diverged["Status"], errored["Status"]) == ("1 diverged", "1 error")
+    runs = load_runs(d)
+    values = ok_values(runs, "test_mse", case=CLAIM_CASE, mode="native", framework="scratchnet")
+    assert diverged["Runs ok"] == "4/5" and values.size == 4
+    assert diverged["Test MSE median [95% CI]"].startswith(mse4(np.median(values)))
+    failed = table_rows(secs["Missing and failed"])
+    assert find_row(failed, Status="error")["Message"] == ERROR_MSG
+    assert find_row(failed, Status="diverged")["Message"] == DIVERGED_MSG
+    assert f"{PUBLISHED_CASE} / keras / native: not run" in _unescape(secs["Missing and failed"])
+    assert "parity.csv: missing" in secs["Missing and failed"]
+    assert "No parity check recorded" in secs["Parity"]
+    speed = find_row(table_rows(secs["Speed"]), Case=CLAIM_CASE, Mode="native")
+    assert speed["Comparison"] == "not comparable (parity not checked)"
+    assert ERROR_MSG in paths.html.read_text(encoding="utf-8")
+    check_html(paths)
+
+
+def _single_seed(d: Path) -> None:
+    runs, epochs = load_runs(d), pd.read_csv(d / "epochs.csv")
+    write_runs_epochs(d, runs[runs["seed"] == 0], epochs[epochs["seed"] == 0])
+
+
+def _all_diverged(d: Path) -> None:
+    runs = load_runs(d)
+    hit = runs["case"] == CLAIM_CASE
+    runs.loc[hit, "status"] = "diverged"
+    runs.loc[hit, ["test_mse", "train_mse", "convergence_epoch"]] = np.nan
+    runs.to_csv(d / "runs.csv", index=False)
+
+
+def _nan_everywhere(d: Path) -> None:
+    runs, epochs = load_runs(d), pd.read_csv(d / "epochs.csv")
+    keep = {"case", "framework", "mode", "seed", "status", "message", "dtype", "dataset",
+            "fingerprint", "started_at"}
+    for frame in (runs, epochs):
+        for column in set(frame.columns) - keep:
+            frame[column] = np.nan
+    write_runs_epochs(d, runs, epochs)
+
+
+def _runs_only(d: Path) -> None:
+    for path in d.iterdir():
+        if path.name != "runs.csv":
+            path.unlink()
+
+
+def _broken_optional_files(d: Path) -> None:
+    (d / "epochs.csv").write_text("")
+    (d / "parity.csv").write_text(",".join(["case", "dtype", "passed"]) + "\n")
+    (d / "environment.json").write_text("{not json")
+    (d / "cases.csv").write_text("case\nhousing_sgd\n")
+
+
+def _keras_missing(d: Path) -> None:
+    runs, epochs = load_runs(d), pd.read_csv(d / "epochs.csv")
+    write_runs_epochs(d, runs[runs["framework"] != "keras"], epochs[epochs["framework"] != "keras"])
+
+
+def _identical_mse(d: Path) -> None:
+    runs = load_runs(d)
+    runs.loc[runs["case"] == PUBLISHED_CASE, "test_mse"] = 0.25
+    runs.to_csv(d / "runs.csv", index=False)
+
+
+def _summary_cell(md: str, case: str, fw: str, column: str) -> str:
+    rows = [r for r in table_rows(sections(md)["Summary"])
+            if r["Case"] == case and r["Framework"] == fw]
+    return rows[0][column]
+
+
+def _significance_verdicts(md: str) -> set[str]:
+    return {r["Verdict"] for r in table_rows(sections(md)["Test MSE: scratchnet vs Keras"])}
+
+
+SCENARIOS = {
+    "single_seed": (_single_seed, lambda md: (
+        _summary_cell(md, CLAIM_CASE, "keras", "Test MSE median [95% CI]").endswith("(CI n/a)")
+        and _significance_verdicts(md) == {"too few runs"})),
+    "all_diverged": (_all_diverged, lambda md: (
+        _summary_cell(md, CLAIM_CASE, "scratchnet", "Status") == "5 diverged"
+        and _summary_cell(md, CLAIM_CASE, "scratchnet", "Runs ok") == "0/5")),
+    "nan_everywhere": (_nan_everywhere, lambda md: (
+        _summary_cell(md, CLAIM_CASE, "keras", "Time per epoch") == "n/a"
+        and "No figure" not in md)),  # the parity drift figure still exists
+    "runs_only": (_runs_only, lambda md: (
+        "environment.json: missing" in md and "**Git commit:** unknown" in md
+        and "No figure" not in md)),
+    "broken_optional_files": (_broken_optional_files, lambda md: (
+        "environment.json: unreadable" in md and "epochs.csv: empty" in md)),
+    "keras_missing": (_keras_missing, lambda md: (
+        _summary_cell(md, CLAIM_CASE, "keras", "Runs ok") == "not run"
+        and _significance_verdicts(md) == {"too few runs"})),
+    "identical_mse": (_identical_mse, lambda md: "identical" in _significance_verdicts(md)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_degenerate_results_render(tmp_path, name):
+    mutate, check = SCENARIOS[name]
+    d = copy_fixture(tmp_path)
+    mutate(d)
+    paths, md = render(d, tmp_path / "out")
+    assert check(md), md
+    check_html(paths)
+
+
+def test_figures_follow_available_data(tmp_path):
+    d = copy_fixture(tmp_path)
+    _nan_everywhere(d)
+    paths, _ = render(d, tmp_path / "out")
+    assert [p.name for p in paths.figures] == ["parity_drift.png"]
+
+
+# --------------------------------------------------------------------------- errors and writing
+
+
+def test_missing_runs_csv_is_a_clear_error(tmp_path):
+    d = copy_fixture(tmp_path)
+    (d / "runs.csv").unlink()
+    with pytest.raises(FileNotFoundError, match="runs.csv") as info:
+        build_report(d)
+    assert str(d) in str(info.value)
+
+
+@pytest.mark.parametrize("content", ["", "case,framework,mode,seed,status\n"])
+def test_empty_runs_csv_is_a_clear_error(tmp_path, content):
+    d = copy_fixture(tmp_path)
+    (d / "runs.csv").write_text(content)
+    with pytest.raises(ValueError, match="runs.csv") as info:
+        build_report(d)
+    assert str(d) in str(info.value)
+
+
+def test_default_out_dir_writes_only_report_files(tmp_path):
+    d = copy_fixture(tmp_path)
+    before = {p.name for p in d.iterdir()}
+    (d / "figures").mkdir()
+    (d / "figures" / "loss_old-case.png").write_bytes(b"stale")
+    (d / "figures" / "notes.txt").write_text("keep me")
+    paths = build_report(d)
+    assert paths.markdown == d / "REPORT.md" and paths.html == d / "report.html"
+    assert {p.name for p in d.iterdir()} == before | {"REPORT.md", "report.html", "figures"}
+    figure_files = {p.name for p in (d / "figures").iterdir()}
+    assert figure_files == {p.name for p in paths.figures} | {"notes.txt"}
+    leftovers = [p for p in d.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
+    assert leftovers == []
+
+
+def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    paths, first = render(FIXTURE, out)
+
+    def refuse(src, dst):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(report.os, "replace", refuse)
+    with pytest.raises(OSError, match="simulated"):
+        build_report(FIXTURE, out)
+    assert paths.markdown.read_text(encoding="utf-8") == first
+    assert [p for p in out.rglob("*") if p.suffix == ".tmp"] == []
