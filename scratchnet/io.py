@@ -44,7 +44,7 @@ def _digest(weights: list[np.ndarray]) -> str:
 
 def save_model(model, path: str | os.PathLike) -> Path:
     """Write ``model`` to ``path`` (".npz" appended if missing) atomically; returns the path."""
-    if not model.built:
+    if not model._build_if_ready():
         raise ValueError("cannot save a model that is not built: fit it or give it an Input first")
     path = Path(path)
     if path.suffix != ".npz":

@@ -8,7 +8,8 @@ Contract (Keras' names and meanings):
   ``shuffle=False`` takes batches in row order; ``shuffle=True`` draws one permutation per
   epoch from ``numpy.random.default_rng(seed)``, so the same seed gives the same order.
 * ``history.history["loss"]`` is Keras' figure: the batch-size-weighted mean of each batch's
-  loss *before* its update. Use ``evaluate`` for the loss of the model at epoch end.
+  loss *before* its update (compiled metrics likewise, from each batch's pre-update outputs).
+  Use ``evaluate`` for the loss of the model at epoch end.
 * ``evaluate`` returns the compiled loss over the rows (Keras' reduction), followed by the
   compiled metrics when there are any; ``predict`` returns (N, units).
 * ``gradients(x, y)`` is dL/dweights on that batch, in ``get_weights()`` order and shapes.
@@ -176,6 +177,8 @@ class Sequential:
         )
         if self.built:
             self.optimizer.build(self._params.size, self.dtype)
+        else:
+            self._build_if_ready()  # builds the optimizer too
 
     def _require_compiled(self, what: str) -> None:
         if self.optimizer is None or self.loss is None:
@@ -214,12 +217,18 @@ class Sequential:
         return self.loss.value_and_grad(y, out)
 
     def _backward(self, grad: Array) -> None:
-        layers = self.layers
-        last = len(layers) - 1
-        first_trainable = self._first_trainable
-        for i in range(last, first_trainable - 1, -1):
-            grad = layers[i].backward(grad, wrt_logits=(i == last and self._fused),
-                                      need_input_grad=i > first_trainable)
+        for layer, wrt_logits, need_input_grad in self._backward_plan():
+            grad = layer.backward(grad, wrt_logits, need_input_grad)
+
+    def _backward_plan(self) -> list[tuple[Layer, bool, bool]]:
+        """(layer, grad is dL/dz, input gradient needed) from the last layer to the first trainable."""
+        key = (self._fused, len(self.layers))
+        if getattr(self, "_plan_key", None) != key:
+            last = len(self.layers) - 1
+            self._plan = [(self.layers[i], i == last and self._fused, i > self._first_trainable)
+                          for i in range(last, self._first_trainable - 1, -1)]
+            self._plan_key = key
+        return self._plan
 
     def _train_step(self, xb: Array, yb: Array) -> float:
         """Forward, loss, backward and one optimizer update; returns the pre-update batch loss."""
@@ -268,7 +277,8 @@ class Sequential:
         self.history = history
         for cb in cbs:
             cb.on_train_begin()
-        with np.errstate(over="ignore", under="ignore"):
+        # overflow/invalid only arise on the way to a non-finite loss, which is reported below
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch)
@@ -278,12 +288,15 @@ class Sequential:
                     Xe, Ye = X[order], Y[order]
                 else:
                     Xe, Ye = X, Y
-                total = self._run_epoch(Xe, Ye, bs, batch_cbs)
+                outputs: list[Array] | None = [] if self.metrics else None
+                total = self._run_epoch(Xe, Ye, bs, batch_cbs, outputs)
                 epoch_loss = total / n
                 logs = {"loss": epoch_loss}
                 if math.isfinite(epoch_loss):
                     if self.metrics:
-                        logs.update(self._metric_values(Y, self._forward(X, False)))
+                        # Keras' figure, like the loss: each batch's outputs *before* its update,
+                        # averaged over the epoch's rows
+                        logs.update(self._metric_values(Ye, np.concatenate(outputs)))
                     if validation_data is not None:
                         logs.update({f"val_{k}": v for k, v in self._evaluate_logs(Xv, Yv).items()})
                 for cb in cbs:
@@ -305,19 +318,25 @@ class Sequential:
             cb.on_train_end()
         return history
 
-    def _run_epoch(self, X: Array, Y: Array, bs: int, batch_cbs: list[Callback]) -> float:
-        """One pass over the rows; returns the sum of batch losses weighted by batch size."""
+    def _run_epoch(self, X: Array, Y: Array, bs: int, batch_cbs: list[Callback],
+                   outputs: list[Array] | None = None) -> float:
+        """One pass over the rows; returns the sum of batch losses weighted by batch size.
+
+        With ``outputs`` (a list), each batch's pre-update model output is appended to it.
+        """
         n = X.shape[0]
         total = 0.0
         step = self._train_step
-        if bs == n and not batch_cbs:
+        if bs == n and not batch_cbs and outputs is None:
             return step(X, Y) * n
-        if batch_cbs:
+        if batch_cbs or outputs is not None:
             for batch, start in enumerate(range(0, n, bs)):
                 xb, yb = X[start:start + bs], Y[start:start + bs]
                 for cb in batch_cbs:
                     cb.on_train_batch_begin(batch)
                 value = step(xb, yb)
+                if outputs is not None:
+                    outputs.append(self.layers[-1]._cache[-1])  # this batch's output, pre-update
                 total += value * xb.shape[0]
                 for cb in batch_cbs:
                     cb.on_train_batch_end(batch, {"loss": value})

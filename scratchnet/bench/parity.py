@@ -307,6 +307,11 @@ def check_parity(model: Sequential, x, y, *, epochs: int = 5, batch_size: int | 
             "scratchnet_loss": loss_s, "keras_loss": loss_k,
             "max_abs_weight_diff": _max(abs_drift.values()), "max_rel_weight_diff": max_rel,
         })
+        if not (math.isfinite(loss_s) and math.isfinite(loss_k)):
+            failures.append(f"training diverged by epoch {epoch} (scratchnet loss={loss_s:.6g}, "
+                            f"keras loss={loss_k:.6g}): parity cannot be judged on a diverging "
+                            "run; lower the learning rate")
+            break
         if weight_failure is None and not _ok(max_rel, weight_tol):
             name = _argmax(rel_drift)
             i = names.index(name)

@@ -239,6 +239,16 @@ def _keras_predictor(twin):
     return predict
 
 
+def _in_floatx(dtype: str, fn):
+    from .keras_twin import keras_floatx
+
+    def wrapped(X):
+        with keras_floatx(dtype):
+            return fn(X)
+
+    return wrapped
+
+
 def _time_predict(fn, X: np.ndarray, repeats: int = 3) -> float:
     fn(X)  # warm-up (Keras traces its predict function on first use)
     best = math.inf
@@ -298,17 +308,19 @@ def _run(case: Case, framework: str, seed: int, mode: str, epochs: int, spe: int
         with _PeakRSS() as mem:
             _train_scratchnet(model, case, ds, rec, mode, seed, epochs)
     else:
-        from .keras_twin import import_keras, to_keras
+        from .keras_twin import import_keras, keras_floatx, to_keras
 
         keras = import_keras()
         twin = to_keras(model, steps_per_execution=spe)
-        if mode == "native":
-            _keras_native_weights(keras, case, twin, seed)
-        predict = _keras_predictor(twin)
-        rec = _EpochRecorder(case, ds, predict, base, time_limit)
-        with _PeakRSS() as mem:
-            _train_keras(twin, case, ds, rec, mode, seed, epochs)
-        predict_api = lambda X: twin.predict(X, batch_size=X.shape[0], verbose=0)  # noqa: E731
+        # Keras' data adapters cast inputs to the current floatx: hold the case's dtype throughout.
+        with keras_floatx(case.dtype):
+            if mode == "native":
+                _keras_native_weights(keras, case, twin, seed)
+            predict = _keras_predictor(twin)
+            rec = _EpochRecorder(case, ds, predict, base, time_limit)
+            with _PeakRSS() as mem:
+                _train_keras(twin, case, ds, rec, mode, seed, epochs)
+        predict_api = _in_floatx(case.dtype, lambda X: twin.predict(X, batch_size=X.shape[0], verbose=0))
     record.epochs = rec.rows
     secs = rec.epoch_seconds
     row.update(status=rec.status, message=rec.message, epochs_run=len(rec.rows), peak_memory_mb=mem.peak_growth_mb)

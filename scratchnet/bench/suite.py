@@ -172,7 +172,7 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
     tasks, skipped = plan(cases, frameworks, modes, n_seeds, parity, results_dir)
 
     store.write_table(_frame(_case_rows(CASES.values(), profile), CASE_COLUMNS), results_dir / "cases.csv")
-    fingerprints = {c.dataset: dataset_for(c).fingerprint for c in cases}
+    fingerprints = _fingerprints(cases)
     env_extra = {"profile": profile, "seeds": n_seeds, "epochs_override": epochs,
                  "keras_steps_per_execution": keras_steps_per_execution, "jobs": jobs,
                  "frameworks": list(frameworks), "modes": list(modes)}
@@ -192,6 +192,18 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
     bar.close()
     _write_environment(results_dir, fingerprints, env_extra)
     return SuiteSummary(len(tasks), skipped, statuses, parity_failed, results_dir)
+
+
+def _fingerprints(cases: Iterable[Case]) -> dict[str, str]:
+    """Fingerprints of the datasets that load. One that fails is left out here, not raised:
+    its runs record the error (status "error") and the suite goes on."""
+    out: dict[str, str] = {}
+    for c in cases:
+        try:
+            out[c.dataset] = dataset_for(c).fingerprint
+        except Exception:  # noqa: BLE001 - reported by the runs themselves
+            continue
+    return out
 
 
 def _frame(rows, columns):

@@ -1,0 +1,158 @@
+"""Shared pieces of the asv suite: profiles, parameters from the case registry, base classes.
+
+Profile (environment variable ``SCRATCHNET_BENCH_PROFILE``):
+
+* ``fast`` (default) -- a representative subset of cases, 2 seeds, each case's quick_epochs;
+* ``full`` -- every registered case, 5 seeds, full epochs.
+
+``SCRATCHNET_RESULTS`` names the directory where ``setup_cache`` records the runs it makes
+(the same tables ``scratchnet-bench run`` writes, so ``scratchnet-bench report`` can turn
+them into a report); without it they go to a temporary directory.
+
+Every benchmark is parametrised by (case, framework). The ``track_*`` figures come from
+runs made once per class in ``setup_cache`` through the harness runner; the ``time_*`` and
+``peakmem_*`` benchmarks build their own model in ``setup`` (the Keras twin is traced by a
+warm-up epoch there, so graph tracing stays outside the timings). TensorFlow is imported
+only inside ``setup``/``setup_cache`` of Keras parameters.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+
+import numpy as np
+
+from scratchnet.bench.cases import CASES
+from scratchnet.bench.schema import FRAMEWORKS
+
+PROFILE = os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast")
+if PROFILE not in ("fast", "full"):
+    raise ValueError(f"SCRATCHNET_BENCH_PROFILE must be 'fast' or 'full', got {PROFILE!r}")
+
+FAST_CASES = (
+    "perceptron", "neuron3-batch-sigmoid", "neuron3-sgd-tanh", "neuron3-minibatch-relu", "deep-3-feature",
+    "nobias-2-3-1", "moons-2-4-4-1", "california-2-3-1", "california-2-3-1-published-keras",
+    "california-8-64-64-1", "breast-cancer-30-16-1", "digits-64-32-10", "mlp-784-512-512-10",
+)
+SEEDS = {"fast": 2, "full": 5}[PROFILE]
+RESULTS_DIR = os.environ.get("SCRATCHNET_RESULTS") or os.path.join(tempfile.gettempdir(), "scratchnet-asv-runs")
+
+
+def cases_with(tag: str) -> list[str]:
+    """Names of the profile's cases carrying ``tag``, in registry order."""
+    wanted = FAST_CASES if PROFILE == "fast" else tuple(CASES)
+    return [name for name in CASES if name in wanted and tag in CASES[name].tags]
+
+
+def run_cases(names: list[str]) -> dict:
+    """Run (or resume) the profile's runs of ``names`` and summarise them per (case, framework)."""
+    from scratchnet.bench import store
+    from scratchnet.bench.schema import RUN_COLUMNS
+    from scratchnet.bench.suite import run_suite
+
+    run_suite([CASES[n] for n in names], FRAMEWORKS, ("parity",), SEEDS, PROFILE, RESULTS_DIR, progress=False)
+    runs = store.read_table(os.path.join(RESULTS_DIR, "runs.csv"), RUN_COLUMNS)
+    summary = {}
+    for name in names:
+        for fw in FRAMEWORKS:
+            rows = runs[(runs["case"] == name) & (runs["framework"] == fw) & (runs["mode"] == "parity")
+                        & (runs["status"] == "ok")]
+            summary[(name, fw)] = {
+                key: _median(rows[key]) for key in ("test_mse", "train_mse", "convergence_epoch",
+                                                    "seconds_to_target")
+            }
+    return summary
+
+
+def _median(values) -> float:
+    finite = [float(v) for v in values if v == v]
+    return statistics.median(finite) if finite else float("nan")
+
+
+class CaseBenchmark:
+    """Base: ``params`` = (case, framework); subclasses set ``tag`` via ``params``."""
+
+    param_names = ["case", "framework"]
+    timeout = 1800
+
+
+class TrackBase(CaseBenchmark):
+    """Convergence and accuracy figures from the harness runs (medians over the seeds)."""
+
+    def setup_cache(self):
+        return run_cases(self.params[0])
+
+    def track_test_mse(self, summary, case, framework):
+        return summary[(case, framework)]["test_mse"]
+
+    track_test_mse.unit = "mse"
+
+    def track_train_mse(self, summary, case, framework):
+        return summary[(case, framework)]["train_mse"]
+
+    track_train_mse.unit = "mse"
+
+    def track_convergence_epochs(self, summary, case, framework):
+        return summary[(case, framework)]["convergence_epoch"]
+
+    track_convergence_epochs.unit = "epochs"
+
+    def track_seconds_to_target(self, summary, case, framework):
+        return summary[(case, framework)]["seconds_to_target"]
+
+    track_seconds_to_target.unit = "seconds"
+
+
+class TimeBase(CaseBenchmark):
+    """One training epoch, one predict over the test rows, and peak memory of one epoch."""
+
+    number = 1
+    repeat = (1, 5, 30.0)
+    warmup_time = 0
+    min_run_count = 1
+
+    def setup(self, case, framework):
+        from scratchnet.bench.cases import build_model
+        from scratchnet.bench.runner import DEFAULT_KERAS_STEPS_PER_EXECUTION, dataset_for
+
+        c = CASES[case]
+        self.case, self.ds = c, dataset_for(c)
+        self.bs = c.batch_size or self.ds.n_train
+        model = build_model(c, c.seeds(1)[0], n_features=self.ds.n_features)
+        if framework == "scratchnet":
+            self.model = model
+            self._fit = lambda: model.fit(self.ds.X_train, self.ds.y_train, batch_size=self.bs, epochs=1,
+                                          shuffle=False, verbose=0)
+            self._predict = lambda: model.predict(self.ds.X_test)
+        else:
+            from scratchnet.bench.keras_twin import keras_floatx, to_keras
+
+            twin = to_keras(model, steps_per_execution=DEFAULT_KERAS_STEPS_PER_EXECUTION)
+
+            def fit():
+                with keras_floatx(c.dtype):
+                    twin.fit(self.ds.X_train, self.ds.y_train, batch_size=self.bs, epochs=1, shuffle=False,
+                             verbose=0)
+
+            def predict():
+                with keras_floatx(c.dtype):
+                    return twin.predict(self.ds.X_test, batch_size=self.ds.n_test, verbose=0)
+
+            self._fit, self._predict = fit, predict
+        self._fit()  # warm-up: Keras traces its train function here, outside the timings
+        self._predict()
+
+    def time_train_epoch(self, case, framework):
+        self._fit()
+
+    def time_predict(self, case, framework):
+        self._predict()
+
+    def peakmem_fit(self, case, framework):
+        self._fit()
+
+
+def finite_or_nan(value) -> float:
+    value = float(value)
+    return value if np.isfinite(value) else float("nan")

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Quick start, command 1: install the suite's dependencies into .venv, run the asv suite
+# (fast profile by default; SCRATCHNET_BENCH_PROFILE=full for every case and 5 seeds),
+# write its report to results/<profile>/, and regenerate the committed reference report
+# (results/REPORT.md, results/report.html, results/figures/) from the recorded tables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[bench,test]"
+
+export SCRATCHNET_BENCH_PROFILE=${SCRATCHNET_BENCH_PROFILE:-fast}
+export SCRATCHNET_RESULTS="$PWD/results/$SCRATCHNET_BENCH_PROFILE"
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export KERAS_HOME=${KERAS_HOME:-$PWD/.cache/keras}
+export MPLCONFIGDIR=${MPLCONFIGDIR:-$PWD/.cache/matplotlib}
+
+# results/<profile>/ is this command's own output (git-ignored): start it afresh so that
+# every row in it comes from this commit. The committed reference run in results/ is untouched.
+rm -rf "$SCRATCHNET_RESULTS"
+
+.venv/bin/asv machine --yes > /dev/null
+.venv/bin/asv run --python=same --set-commit-hash "$(git rev-parse HEAD)" \
+    --launch-method=forkserver --show-stderr
+.venv/bin/scratchnet-bench report --results "$SCRATCHNET_RESULTS"
+.venv/bin/scratchnet-bench report --results results
+echo "asv results: results/asv/   this run's report: $SCRATCHNET_RESULTS/REPORT.md   reference report: results/REPORT.md"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install the project with its test and benchmark extras into .venv
+# and run the test suite (extra arguments go to pytest, e.g. -m "not tf" to skip TensorFlow).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[bench,test]"
+exec .venv/bin/python -m pytest "$@"
