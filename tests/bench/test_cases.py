@@ -6,6 +6,7 @@ The last test (tf) builds every case's Keras twin and runs the parity gate on it
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 
@@ -226,8 +227,6 @@ def test_get_case():
 
 def test_case_validation():
     base = CASES["perceptron"]
-    import dataclasses
-
     with pytest.raises(ValueError, match="2 layers but 1 activations"):
         dataclasses.replace(base, units=(3, 1))
     with pytest.raises(ValueError, match="batch_size"):
