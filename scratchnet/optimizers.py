@@ -61,6 +61,9 @@ class Optimizer:
         self._lr = self._dtype.type(self.learning_rate)  # Keras holds the rate in the model dtype
         self.iterations = 0
         self._state = {key: np.zeros(n_params, dtype=self._dtype) for key in self._state_keys()}
+        # scratch vectors so an update allocates nothing (same operations, same rounding)
+        self._tmp = np.empty(n_params, dtype=self._dtype)
+        self._tmp2 = np.empty(n_params, dtype=self._dtype)
 
     def _state_keys(self) -> tuple[str, ...]:
         return ()
@@ -114,11 +117,14 @@ class SGD(Optimizer):
             w -= g * lr
             return
         m = self._dtype.type(_f32(self.momentum))
-        v = self._state["velocity"]
+        v, step = self._state["velocity"], self._tmp
+        np.multiply(g, lr, out=step)          # g * lr
         v *= m
-        v -= g * lr
+        v -= step                             # v = v * m - g * lr
         if self.nesterov:
-            w += v * m - g * lr
+            ahead = np.multiply(v, m, out=self._tmp2)
+            ahead -= step                     # v * m - g * lr
+            w += ahead
         else:
             w += v
 
@@ -149,10 +155,15 @@ class RMSprop(Optimizer):
 
     def _update(self, w, g, lr):
         t = self._dtype.type
-        v = self._state["velocity"]
+        v, sq, step = self._state["velocity"], self._tmp2, self._tmp
         v *= t(self.rho)
-        v += t(1.0 - self.rho) * (g * g)
-        step = lr * g / np.sqrt(v + t(self.epsilon))
+        np.multiply(g, g, out=sq)
+        sq *= t(1.0 - self.rho)
+        v += sq                               # v = rho v + (1 - rho) g^2
+        np.multiply(g, lr, out=step)
+        np.add(v, t(self.epsilon), out=sq)
+        np.sqrt(sq, out=sq)
+        step /= sq                            # lr g / sqrt(v + eps)
         if self.momentum:
             mom = self._state["momentum"]
             mom *= t(self.momentum)
@@ -194,10 +205,19 @@ class Adam(Optimizer):
         b1_power = np.power(t(_f32(self.beta_1)), step)
         b2_power = np.power(t(_f32(self.beta_2)), step)
         alpha = lr * np.sqrt(t(1) - b2_power) / (t(1) - b1_power)
-        m, v = self._state["m"], self._state["v"]
-        m += (g - m) * t(1.0 - self.beta_1)
-        v += (g * g - v) * t(1.0 - self.beta_2)
-        w -= (m * alpha) / (np.sqrt(v) + t(self.epsilon))
+        m, v, a, b = self._state["m"], self._state["v"], self._tmp, self._tmp2
+        np.subtract(g, m, out=a)
+        a *= t(1.0 - self.beta_1)
+        m += a                                # m += (g - m)(1 - b1)
+        np.multiply(g, g, out=a)
+        a -= v
+        a *= t(1.0 - self.beta_2)
+        v += a                                # v += (g^2 - v)(1 - b2)
+        np.multiply(m, alpha, out=a)
+        np.sqrt(v, out=b)
+        b += t(self.epsilon)
+        a /= b
+        w -= a                                # w -= m alpha / (sqrt(v) + eps)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
