@@ -18,7 +18,9 @@ import numpy as np
 
 Array = np.ndarray
 
-LEAKY_RELU_SLOPE = 0.2  # Keras 3's default negative_slope
+# Keras 3's default negative_slope 0.2, as TensorFlow's LeakyRelu op holds it: a float32
+# attribute, so even a float64 model multiplies by float32(0.2) = 0.20000000298023224.
+LEAKY_RELU_SLOPE = float(np.float32(0.2))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ Contract of :func:`to_keras`:
   ``fit``/``evaluate``/``predict`` of a float64 twin must run inside
   ``with keras_floatx("float64"):`` (outside it x and y are rounded to float32 and the
   float64 agreement drops from ~1e-16 to ~1e-10).
-* Determinism: ``keras.utils.set_random_seed(0)`` on every call and
+* Determinism: ``keras.utils.set_random_seed(0)`` on every call (this also reseeds Python's
+  ``random`` and NumPy's global generator) and
   ``tf.config.experimental.enable_op_determinism()`` once per process.
 * Compiled metrics of the scratchnet model are **ignored**: the twin exists to compare the
   training maths (loss, gradients, updates), and metrics do not change it.
@@ -60,8 +61,10 @@ __all__ = ["TwinError", "to_keras", "keras_floatx", "keras_available", "import_k
 
 INSTALL_HINT = "install the benchmark extras: pip install -e .[bench]"
 
-# scratchnet activation name -> Keras activation name (identical maths; leaky_relu uses
-# Keras 3's default negative_slope 0.2, the same as scratchnet.activations.LEAKY_RELU_SLOPE).
+# scratchnet activation name -> Keras activation name (identical maths). leaky_relu: both
+# use the slope 0.2, but TensorFlow's LeakyRelu op stores it as a float32 attribute, so in a
+# float64 model Keras multiplies by float32(0.2) = 0.20000000298 while scratchnet uses 0.2:
+# float64 leaky_relu nets differ at ~1e-8 relative and fail the float64 parity gate.
 KERAS_ACTIVATIONS: dict[str, str] = {
     "linear": "linear",
     "sigmoid": "sigmoid",

@@ -54,6 +54,10 @@ decade of headroom over the worst figure measured:
   within rounding distance of 0 can fall on different sides of the kink in the two
   frameworks; the unit's gradient then switches on in one and off in the other and the
   runs diverge legitimately. float32 ReLU checks are informative only, not a gate.
+* **leaky_relu in float64 fails the gate, by design of the check**: TensorFlow's LeakyRelu op
+  keeps its slope in a float32 attribute (Keras multiplies by float32(0.2) = 0.20000000298
+  even in float64), scratchnet uses 0.2 exactly; the gradients differ by ~3e-9 relative.
+  In float32 both use float32(0.2) and agree.
 * A run that diverges (a NaN/inf loss on either side) fails: parity cannot be judged on it.
 
 :func:`parity_table` renders reports as a plain-text table. ``ParityReport.summary_row()``
@@ -126,8 +130,10 @@ def _copy_layer(layer: _layers.Layer) -> _layers.Layer:
         new = _layers.Dense(layer.units, activation=layer.activation, use_bias=layer.use_bias,
                             kernel_initializer=layer.kernel_initializer,
                             bias_initializer=layer.bias_initializer, name=layer.name)
-        # the functions the original actually runs (captured when it was constructed)
-        new._act_forward, new._act_backward = layer._act_forward, layer._act_backward
+        # the functions the original actually runs (Dense captures them when constructed)
+        for attr in ("_act_forward", "_act_backward"):
+            if hasattr(layer, attr):
+                setattr(new, attr, getattr(layer, attr))
         return new
     if type(layer) is _layers.Activation:
         return _layers.Activation(layer.activation, name=layer.name)
@@ -263,6 +269,8 @@ def check_parity(model: Sequential, x, y, *, epochs: int = 5, batch_size: int | 
         bs = min(int(batch_size), n)
 
     local = copy_model(model, input_dim=int(x.shape[1]))
+    if local.input_dim != x.shape[1]:
+        raise ValueError(f"x has {x.shape[1]} features (columns) but the model expects {local.input_dim}")
     dtype = local.dtype
     defaults = DEFAULT_TOLERANCES[str(dtype)]
     grad_tol = defaults[0] if grad_tol is None else float(grad_tol)

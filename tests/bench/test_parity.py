@@ -121,13 +121,32 @@ def test_float64_parity_from_logits(data, loss_obj, units, target):
 
 def test_float64_parity_separate_activation_layers_and_no_bias(data):
     model = sn.Sequential([sn.Input((N_FEATURES,)), sn.Dense(4, use_bias=False, name="hidden"),
-                           sn.Activation("leaky_relu", name="act"), sn.Dense(3, name="logits"),
+                           sn.Activation("relu", name="act"), sn.Dense(3, name="logits"),
                            sn.Activation("softmax", name="probs")], dtype="float64", seed=5)
     model.compile(sn.RMSprop(0.01, momentum=0.5), "categorical_crossentropy")
     report = check_parity(model, data["x"], data["onehot"], epochs=2, batch_size=3,
                           steps_per_execution=SPE)
     assert_passed(report)
     assert set(report.grad_errors_per_weight) == {"hidden/kernel", "logits/kernel", "logits/bias"}
+
+
+# TensorFlow's LeakyRelu op keeps its slope in a float32 attribute, so Keras multiplies by
+# float32(0.2) = 0.20000000298 even in float64; scratchnet does the same (activations.LEAKY_RELU_SLOPE).
+def test_float64_parity_leaky_relu(data):
+    model = sn.Sequential([sn.Input((N_FEATURES,)), sn.Dense(4, "leaky_relu"), sn.Dense(1)],
+                          dtype="float64", seed=5)
+    model.compile(sn.SGD(0.05), "mse")
+    assert_passed(check_parity(model, data["x"], data["regression"], epochs=1, batch_size=None,
+                               steps_per_execution=SPE))
+
+
+def test_float32_parity_leaky_relu(data):
+    # in float32 both sides multiply by float32(0.2): no discrepancy there
+    model = sn.Sequential([sn.Input((N_FEATURES,)), sn.Dense(4, "leaky_relu"), sn.Dense(1)],
+                          dtype="float32", seed=5)
+    model.compile(sn.SGD(0.05), "mse")
+    assert_passed(check_parity(model, data["x"], data["regression"], epochs=1, batch_size=None,
+                               steps_per_execution=SPE))
 
 
 # -- float32: sigmoid / tanh nets within the documented float32 tolerances ---------------------
@@ -231,10 +250,11 @@ def test_optimizer_that_already_stepped_is_refused(data):
 
 
 def test_uncompiled_and_unbuilt_models_are_refused():
-    model = sn.Sequential([sn.Input((N_FEATURES,)), sn.Dense(1)], dtype="float64")
+    model = sn.Sequential([sn.Dense(1)], dtype="float64")  # no Input: not built until fit/build
     with pytest.raises(TwinError, match="not compiled"):
         to_keras(model)
     model.compile("sgd", "mse")
+    assert not model.built
     with pytest.raises(TwinError, match="not built"):
         to_keras(model)
 
@@ -285,6 +305,22 @@ def test_caller_model_is_untouched_and_rows_match_schema(data):
     assert rows[0]["scratchnet_loss"] != rows[1]["scratchnet_loss"]
     table = parity_table([report])
     assert "bce_adam" in table and "pass" in table and "float64" in table
+
+
+def test_import_keras_without_tensorflow_says_how_to_install():
+    code = ("import sys; sys.modules['tensorflow'] = None\n"
+            "from scratchnet.bench.keras_twin import import_keras\n"
+            "try:\n    import_keras()\nexcept ImportError as exc:\n    print(exc)\n"
+            "else:\n    raise SystemExit('no ImportError')\n")
+    done = subprocess.run([sys.executable, "-c", code], check=True, timeout=60,
+                          capture_output=True, text=True)
+    assert "pip install -e .[bench]" in done.stdout
+
+
+def test_wrong_width_is_rejected(data):
+    model = make_model("tanh", "mse", "sgd")
+    with pytest.raises(ValueError, match="features"):
+        check_parity(model, data["x"][:, :2], data["regression"], epochs=1)
 
 
 def test_import_does_not_load_tensorflow():

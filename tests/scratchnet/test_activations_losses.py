@@ -21,7 +21,9 @@ def test_activation_values_by_hand():
     z = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])
     assert ACTIVATIONS["linear"].forward(z).tolist() == z.tolist()
     assert ACTIVATIONS["relu"].forward(z).tolist() == [[0.0, 0.0, 0.0, 0.5, 3.0]]
-    np.testing.assert_allclose(ACTIVATIONS["leaky_relu"].forward(z), [[-0.4, -0.1, 0.0, 0.5, 3.0]], rtol=1e-15)
+    slope = float(np.float32(0.2))  # TensorFlow's LeakyRelu holds its slope as float32
+    np.testing.assert_allclose(ACTIVATIONS["leaky_relu"].forward(z), [[-2.0 * slope, -0.5 * slope, 0.0, 0.5, 3.0]],
+                               rtol=1e-15)
     np.testing.assert_allclose(ACTIVATIONS["sigmoid"].forward(z),
                                [[1 / (1 + math.exp(2.0)), 1 / (1 + math.exp(0.5)), 0.5,
                                  1 / (1 + math.exp(-0.5)), 1 / (1 + math.exp(-3.0))]], rtol=1e-15)
@@ -70,7 +72,8 @@ def test_relu_derivative_at_zero_is_zero_and_leaky_is_slope():
     g = np.array([[1.0, -3.0]])
     assert ACTIVATIONS["relu"].backward(z, ACTIVATIONS["relu"].forward(z), g).tolist() == [[0.0, 0.0]]
     out = ACTIVATIONS["leaky_relu"].backward(z, ACTIVATIONS["leaky_relu"].forward(z), g)
-    np.testing.assert_allclose(out, [[0.2, -0.6]], rtol=1e-15)
+    slope = float(np.float32(0.2))  # TensorFlow's LeakyRelu holds its slope as float32
+    np.testing.assert_allclose(out, [[slope, -3.0 * slope]], rtol=1e-15)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -47,7 +47,7 @@ def ref_activation(name: str, z: np.ndarray) -> np.ndarray:
     if name == "relu":
         return np.where(z > 0, z, 0.0)
     if name == "leaky_relu":
-        return np.where(z > 0, z, 0.2 * z)   # Keras 3 default negative_slope = 0.2
+        return np.where(z > 0, z, float(np.float32(0.2)) * z)   # Keras 3's slope 0.2, held as float32 by TF
     if name == "softmax":
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
@@ -272,7 +272,8 @@ def test_relu_gradient_at_zero_is_zero():
     model.compile("sgd", "mse")
     model.set_weights([np.array([[2.0]]), np.array([-2.0]), np.array([[3.0]])])
     g1, gb, g2 = model.gradients(np.array([[1.0]]), np.array([[1.0]]))
-    # p = 3 * 0 = 0 ; dL/dp = 2 (p - y) = -2 ; dL/da = -2 * 3 = -6 ; dL/dz = -6 * 0.2 = -1.2
-    assert g1[0, 0] == pytest.approx(-1.2, abs=1e-15)
-    assert gb[0] == pytest.approx(-1.2, abs=1e-15)
+    # p = 3 * 0 = 0 ; dL/dp = 2 (p - y) = -2 ; dL/da = -2 * 3 = -6 ; dL/dz = -6 * slope ~ -1.2
+    # (slope = float32(0.2) = 0.20000000298..., as TensorFlow holds it)
+    assert g1[0, 0] == pytest.approx(-6.0 * float(np.float32(0.2)), abs=1e-15)
+    assert gb[0] == pytest.approx(-6.0 * float(np.float32(0.2)), abs=1e-15)
     assert g2[0, 0] == 0.0
