@@ -138,6 +138,7 @@ class Dense(Layer):
 
     def bind(self, params, grads):
         self._kernel, self._grad_kernel = params[0], grads[0]
+        self._kernel_T = params[0].T  # a view: follows every in-place update
         if self.use_bias:
             self._bias, self._grad_bias = params[1], grads[1]
 
@@ -198,7 +199,7 @@ class Dense(Layer):
                 self._grad_bias[...] = dz[0]              # dL/db = dz for one row
             else:
                 np.add.reduce(dz, axis=0, out=self._grad_bias)  # dL/db = sum over the batch
-        return np.dot(dz, self._kernel.T) if need_input_grad else None  # dL/dx = dz W^T
+        return np.dot(dz, self._kernel_T) if need_input_grad else None  # dL/dx = dz W^T
 
     def __repr__(self) -> str:
         return f"Dense({self.units}, activation={self.activation.name!r}, use_bias={self.use_bias})"
