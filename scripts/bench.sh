@@ -6,10 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[bench,test]"
+source scripts/_venv.sh
 
 export SCRATCHNET_BENCH_PROFILE=${SCRATCHNET_BENCH_PROFILE:-fast}
 export SCRATCHNET_RESULTS="$PWD/results/$SCRATCHNET_BENCH_PROFILE"
@@ -25,5 +22,5 @@ rm -rf "$SCRATCHNET_RESULTS"
 .venv/bin/asv run --python=same --set-commit-hash "$(git rev-parse HEAD)" \
     --launch-method=forkserver --show-stderr
 .venv/bin/scratchnet-bench report --results "$SCRATCHNET_RESULTS"
-.venv/bin/scratchnet-bench report --results results
+.venv/bin/scratchnet-bench report --results results --readme README.md
 echo "asv results: results/asv/   this run's report: $SCRATCHNET_RESULTS/REPORT.md   reference report: results/REPORT.md"

@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write REPORT.md, report.html and figures from recorded results")
     rep.add_argument("--results", default="results", help="directory holding the recorded tables")
     rep.add_argument("--out", default=None, help="output directory (default: --results)")
+    rep.add_argument("--readme", default=None,
+                     help="also rewrite the headline between the markers of this README")
     return p
 
 
@@ -177,6 +179,11 @@ def _cmd_report(args) -> int:
 
     paths = build_report(args.results, args.out)
     print(f"wrote {paths.markdown} and {paths.html} ({len(paths.figures)} figures)")
+    if args.readme:
+        from .report import update_readme
+
+        changed = update_readme(args.readme, args.results)
+        print(f"{args.readme}: headline {'updated' if changed else 'already current'}")
     return 0
 
 

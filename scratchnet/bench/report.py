@@ -40,15 +40,12 @@ registered with pyplot), so no global figure state is created or leaked.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import inspect
 import io
 import json
 import math
-import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +59,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from .metrics import CONVERGENCE_DEFINITION
+from .store import atomic_write_bytes
 from .schema import (
     CASE_COLUMNS,
     EPOCH_COLUMNS,
@@ -1113,20 +1111,8 @@ def _render_html(blocks: list[Block], title: str) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file next to ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` through a temp file next to ``path`` and a rename (see ``store``)."""
+    atomic_write_bytes(path, data)
 
 
 def _write_figures(directory: Path, images: list[_Image]) -> list[Path]:
@@ -1144,9 +1130,80 @@ def _write_figures(directory: Path, images: list[_Image]) -> list[Path]:
     return paths
 
 
+def _headline_text(res: _Results) -> str:
+    """One sentence with the report's main numbers, computed from the tables."""
+    parts = []
+    ratios, comparable = [], []
+    for case in _case_order(res):
+        if _equivalent(res, case) is False or _parity_state(res, case)[0] != "pass":
+            continue
+        for mode in _modes(res, case):
+            runs = _select(res.runs, case=case, mode=mode)
+            sn = _finite(_ok(_select(runs, framework="scratchnet"))["seconds_per_epoch"])
+            kr = _finite(_ok(_select(runs, framework="keras"))["seconds_per_epoch"])
+            if sn.size and kr.size:
+                ratios.append(_ratio(kr, sn))
+                comparable.append(case)
+    if ratios:
+        r = np.asarray(ratios)
+        faster = int(np.sum(r > 1))
+        parts.append(f"scratchnet trains faster per epoch than its parity-checked Keras twin in {faster} of "
+                     f"{r.size} comparable case runs (Keras/scratchnet time ratio median {np.median(r):.3g}x, "
+                     f"range {r.min():.3g}x–{r.max():.3g}x)")
+    for case in _case_order(res):
+        meta = _case_meta(res, case)
+        if meta is None or not str(meta.get("claim", "") or "").strip() or str(meta["claim"]) == "nan":
+            continue
+        sn = _ok_test_mse(res, case, "parity", "scratchnet")
+        kr = _ok_test_mse(res, case, "parity", "keras")
+        pub = [c for c in _case_order(res)
+               if (m := _case_meta(res, c)) is not None and str(m.get("tutorial_of", "")) == case]
+        pk = _ok_test_mse(res, pub[0], "parity", "keras") if pub else np.array([])
+        if not (sn.size or kr.size):
+            continue
+        text = f"{case}: test MSE {_fmt_mse(_median(sn))} (scratchnet) vs {_fmt_mse(_median(kr))} (equivalent Keras)"
+        if pk.size:
+            text += f" vs {_fmt_mse(_median(pk))} (the tutorial's published Keras model)"
+        text += f", claimed {_fmt_mse(float(meta['claim_test_mse']))}"
+        parts.append(text)
+    return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
+
+
+def headline(results_dir: str | Path = "results") -> str:
+    """The report's headline sentence for ``results_dir`` (what the README quotes)."""
+    return _headline_text(_load_results(Path(results_dir)))
+
+
+README_START = "<!-- headline:start"
+README_END = "<!-- headline:end -->"
+
+
+def update_readme(readme: str | Path, results_dir: str | Path = "results") -> bool:
+    """Rewrite the text between the headline markers of ``readme``; returns whether it changed.
+
+    The markers are ``<!-- headline:start ... -->`` and ``<!-- headline:end -->``; a README
+    without them raises ValueError naming the file.
+    """
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no '{README_START} ... -->' / '{README_END}' markers to fill")
+    start = text.index("-->", start) + 3
+    new = text[:start] + "\n" + headline(results_dir) + "\n" + text[end:]
+    if new != text:
+        atomic_write_bytes(path, new.encode("utf-8"))
+    return new != text
+
+
+def _headline_blocks(res: _Results) -> list[Block]:
+    return [_Heading(2, "Headline"), _para(_headline_text(res))]
+
+
 def _compose(res: _Results, images: list[_Image]) -> list[Block]:
     return [
         *_header_blocks(res),
+        *_headline_blocks(res),
         *_definition_blocks(),
         *_case_blocks(res),
         *_summary_blocks(res),

@@ -548,3 +548,39 @@ def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path, monkeypat
         build_report(FIXTURE, out)
     assert paths.markdown.read_text(encoding="utf-8") == first
     assert [p for p in out.rglob("*") if p.suffix == ".tmp"] == []
+
+
+# --------------------------------------------------------------------------- headline
+
+
+def test_headline_numbers_recomputed_from_fixture():
+    from scratchnet.bench.report import headline
+
+    runs = load_runs()
+    ratios = []
+    for (case, mode), group in runs[runs["status"] == "ok"].groupby(["case", "mode"]):
+        if case != "housing_sgd":  # the only equivalent case whose parity passed
+            continue
+        sn = group[group["framework"] == "scratchnet"]["seconds_per_epoch"].median()
+        kr = group[group["framework"] == "keras"]["seconds_per_epoch"].median()
+        ratios.append(kr / sn)
+    text = headline(FIXTURE)
+    assert f"median {np.median(ratios):.3g}x" in text
+    assert f"in {sum(r > 1 for r in ratios)} of {len(ratios)} comparable" in text
+    sn_mse = ok_values(runs, "test_mse", case="housing_sgd", mode="parity", framework="scratchnet")
+    assert f"test MSE {mse4(float(np.median(sn_mse)))} (scratchnet)" in text
+
+
+def test_update_readme_rewrites_only_between_markers(tmp_path):
+    from scratchnet.bench.report import headline, update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# title\n<!-- headline:start note -->\nold text\n<!-- headline:end -->\ntail\n")
+    assert update_readme(readme, FIXTURE) is True
+    assert readme.read_text() == ("# title\n<!-- headline:start note -->\n" + headline(FIXTURE)
+                                  + "\n<!-- headline:end -->\ntail\n")
+    assert update_readme(readme, FIXTURE) is False  # already current: untouched
+    bare = tmp_path / "BARE.md"
+    bare.write_text("no markers here\n")
+    with pytest.raises(ValueError, match="BARE.md has no"):
+        update_readme(bare, FIXTURE)
