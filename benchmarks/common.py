@@ -12,8 +12,12 @@ them into a report); without it they go to a temporary directory.
 Every benchmark is parametrised by (case, framework). The ``track_*`` figures come from
 runs made once per class in ``setup_cache`` through the harness runner; the ``time_*`` and
 ``peakmem_*`` benchmarks build their own model in ``setup`` (the Keras twin is traced by a
-warm-up epoch there, so graph tracing stays outside the timings). TensorFlow is imported
-only inside ``setup``/``setup_cache`` of Keras parameters.
+warm-up epoch there, so graph tracing stays outside the timings).
+
+TensorFlow: the library never imports it; this module imports Keras once at import time
+(when installed) because asv's ``--launch-method=forkserver`` imports the benchmark suite
+once and forks every benchmark process from it -- without this, each Keras benchmark would
+pay the 7-9 s TensorFlow import again. Set ``SCRATCHNET_BENCH_PREIMPORT_TF=0`` to skip it.
 """
 from __future__ import annotations
 
@@ -25,6 +29,12 @@ import numpy as np
 
 from scratchnet.bench.cases import CASES
 from scratchnet.bench.schema import FRAMEWORKS
+
+if os.environ.get("SCRATCHNET_BENCH_PREIMPORT_TF", "1") != "0":
+    from scratchnet.bench.keras_twin import import_keras, keras_available
+
+    if keras_available():
+        import_keras()
 
 PROFILE = os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast")
 if PROFILE not in ("fast", "full"):
@@ -108,7 +118,7 @@ class TimeBase(CaseBenchmark):
     """One training epoch, one predict over the test rows, and peak memory of one epoch."""
 
     number = 1
-    repeat = (1, 5, 30.0)
+    repeat = (1, 3, 10.0)  # (min, max repeats, max seconds): one epoch of a slow case is seconds
     warmup_time = 0
     min_run_count = 1
 
