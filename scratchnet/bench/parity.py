@@ -54,10 +54,9 @@ decade of headroom over the worst figure measured:
   within rounding distance of 0 can fall on different sides of the kink in the two
   frameworks; the unit's gradient then switches on in one and off in the other and the
   runs diverge legitimately. float32 ReLU checks are informative only, not a gate.
-* **leaky_relu in float64 fails the gate, by design of the check**: TensorFlow's LeakyRelu op
-  keeps its slope in a float32 attribute (Keras multiplies by float32(0.2) = 0.20000000298
-  even in float64), scratchnet uses 0.2 exactly; the gradients differ by ~3e-9 relative.
-  In float32 both use float32(0.2) and agree.
+* **leaky_relu**: TensorFlow's LeakyRelu op keeps its slope in a float32 attribute, so Keras
+  multiplies by float32(0.2) = 0.20000000298 even in float64; scratchnet does the same
+  (``activations.LEAKY_RELU_SLOPE``), and float64 leaky_relu nets pass the float64 gate.
 * A run that diverges (a NaN/inf loss on either side) fails: parity cannot be judged on it.
 
 :func:`parity_table` renders reports as a plain-text table. ``ParityReport.summary_row()``
