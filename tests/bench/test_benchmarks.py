@@ -1,0 +1,61 @@
+"""The asv suite stays in step with the case registry (without running asv)."""
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from scratchnet.bench.cases import CASES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def bench(monkeypatch):
+    def load(profile: str):
+        monkeypatch.setenv("SCRATCHNET_BENCH_PROFILE", profile)
+        monkeypatch.setenv("SCRATCHNET_BENCH_PREIMPORT_TF", "0")
+        monkeypatch.syspath_prepend(str(ROOT))
+        for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
+            monkeypatch.delitem(sys.modules, name)
+        modules = {n: importlib.import_module(f"benchmarks.{n}") for n in
+                   ("common", "bench_tutorials", "bench_realdata", "bench_throughput")}
+        return modules
+
+    return load
+
+
+def _param_cases(modules) -> list[str]:
+    classes = [modules["bench_tutorials"].TutorialTime, modules["bench_realdata"].RealDataTime,
+               modules["bench_throughput"].ThroughputTime]
+    return [case for cls in classes for case in cls.params[0]]
+
+
+def test_full_profile_covers_every_case_exactly_once(bench):
+    modules = bench("full")
+    assert sorted(_param_cases(modules)) == sorted(CASES)
+    assert modules["common"].SEEDS == 5
+
+
+def test_fast_profile_is_the_documented_subset(bench):
+    modules = bench("fast")
+    cases = _param_cases(modules)
+    assert sorted(cases) == sorted(modules["common"].FAST_CASES)
+    assert set(cases) <= set(CASES)
+    assert modules["common"].SEEDS == 2
+
+
+def test_unknown_profile_is_refused(bench):
+    with pytest.raises(ValueError, match="SCRATCHNET_BENCH_PROFILE must be 'fast' or 'full'"):
+        bench("medium")
+
+
+def test_track_and_time_benchmarks_share_parameters(bench):
+    modules = bench("fast")
+    for track, time in ((modules["bench_tutorials"].TutorialTrack, modules["bench_tutorials"].TutorialTime),
+                        (modules["bench_realdata"].RealDataTrack, modules["bench_realdata"].RealDataTime)):
+        assert track.params == time.params
+        assert track.params[1] == ["scratchnet", "keras"]
+        for name in ("track_test_mse", "track_train_mse", "track_convergence_epochs", "track_seconds_to_target"):
+            assert callable(getattr(track, name))
+    assert modules["bench_tutorials"].TutorialTrack.track_convergence_epochs.unit == "epochs"
