@@ -334,7 +334,7 @@ def _fmt_mib(mib: float) -> str:
 
 
 def _fmt_ratio(x: float) -> str:
-    return NA if not np.isfinite(x) else f"{x:.3g}×"
+    return NA if not np.isfinite(x) else f"{_three_digits(x)}×"
 
 
 def _fmt_interval(lo: float, hi: float, fmt: Any) -> str:
@@ -1148,8 +1148,9 @@ def _headline_text(res: _Results) -> str:
         r = np.asarray(ratios)
         faster = int(np.sum(r > 1))
         parts.append(f"scratchnet trains faster per epoch than its parity-checked Keras twin in {faster} of "
-                     f"{r.size} comparable case runs (Keras/scratchnet time ratio median {np.median(r):.3g}x, "
-                     f"range {r.min():.3g}x–{r.max():.3g}x)")
+                     f"{r.size} comparable cases (Keras/scratchnet time per epoch: median "
+                     f"{_fmt_ratio(float(np.median(r)))}, range {_fmt_ratio(float(r.min()))} to "
+                     f"{_fmt_ratio(float(r.max()))})")
     for case in _case_order(res):
         meta = _case_meta(res, case)
         if meta is None or not str(meta.get("claim", "") or "").strip() or str(meta["claim"]) == "nan":

@@ -225,7 +225,7 @@ def test_speed_ratio_parity_and_comparability(full):
         kr = ok_values(runs, "seconds_per_epoch", case=case, mode=mode, framework="keras")
         sn = ok_values(runs, "seconds_per_epoch", case=case, mode=mode, framework="scratchnet")
         ratio = np.median(kr) / np.median(sn)
-        assert row["Keras/scratchnet"] == f"{ratio:.3g}×"
+        assert row["Keras/scratchnet"] == (f"{ratio:.0f}×" if ratio >= 100 else f"{ratio:.3g}×")
         lo, hi = map(float, re.findall(r"[\d.]+", row["95% CI"]))
         assert lo <= float(f"{ratio:.3g}") <= hi
         checked = parity[parity["case"] == case]
@@ -543,7 +543,9 @@ def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path, monkeypat
     def refuse(src, dst):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(report.os, "replace", refuse)
+    from scratchnet.bench import store
+
+    monkeypatch.setattr(store.os, "replace", refuse)  # report writes through store.atomic_write_bytes
     with pytest.raises(OSError, match="simulated"):
         build_report(FIXTURE, out)
     assert paths.markdown.read_text(encoding="utf-8") == first
@@ -565,8 +567,10 @@ def test_headline_numbers_recomputed_from_fixture():
         kr = group[group["framework"] == "keras"]["seconds_per_epoch"].median()
         ratios.append(kr / sn)
     text = headline(FIXTURE)
-    assert f"median {np.median(ratios):.3g}x" in text
-    assert f"in {sum(r > 1 for r in ratios)} of {len(ratios)} comparable" in text
+    med = float(np.median(ratios))
+    expected = f"{med:.0f}×" if med >= 100 else f"{med:.3g}×"
+    assert f"median {expected}" in text
+    assert f"in {sum(r > 1 for r in ratios)} of {len(ratios)} comparable cases" in text
     sn_mse = ok_values(runs, "test_mse", case="housing_sgd", mode="parity", framework="scratchnet")
     assert f"test MSE {mse4(float(np.median(sn_mse)))} (scratchnet)" in text
 
