@@ -1,12 +1,12 @@
 """Real-data cases: California (8 features), diabetes, breast cancer, digits."""
-from .common import FRAMEWORKS, TimeBase, TrackBase, cases_with
+from .common import FRAMEWORKS, _TimeBase, _TrackBase, cases_with
 
 _PARAMS = (cases_with("real"), list(FRAMEWORKS))
 
 
-class RealDataTrack(TrackBase):
+class RealDataTrack(_TrackBase):
     params = _PARAMS
 
 
-class RealDataTime(TimeBase):
+class RealDataTime(_TimeBase):
     params = _PARAMS

@@ -1,12 +1,12 @@
 """The tutorial cases: perceptron, single neurons, 2-3-1 nets, moons, California housing."""
-from .common import FRAMEWORKS, TimeBase, TrackBase, cases_with
+from .common import FRAMEWORKS, _TimeBase, _TrackBase, cases_with
 
 _PARAMS = (cases_with("tutorial"), list(FRAMEWORKS))
 
 
-class TutorialTrack(TrackBase):
+class TutorialTrack(_TrackBase):
     params = _PARAMS
 
 
-class TutorialTime(TimeBase):
+class TutorialTime(_TimeBase):
     params = _PARAMS

@@ -25,8 +25,6 @@ import os
 import statistics
 import tempfile
 
-import numpy as np
-
 from scratchnet.bench.cases import CASES
 from scratchnet.bench.schema import FRAMEWORKS
 
@@ -80,14 +78,15 @@ def _median(values) -> float:
     return statistics.median(finite) if finite else float("nan")
 
 
-class CaseBenchmark:
+# Base classes start with "_" so that asv does not collect them as benchmarks themselves.
+class _CaseBenchmark:
     """Base: ``params`` = (case, framework); subclasses set ``tag`` via ``params``."""
 
     param_names = ["case", "framework"]
     timeout = 1800
 
 
-class TrackBase(CaseBenchmark):
+class _TrackBase(_CaseBenchmark):
     """Convergence and accuracy figures from the harness runs (medians over the seeds)."""
 
     def setup_cache(self):
@@ -114,7 +113,7 @@ class TrackBase(CaseBenchmark):
     track_seconds_to_target.unit = "seconds"
 
 
-class TimeBase(CaseBenchmark):
+class _TimeBase(_CaseBenchmark):
     """One training epoch, one predict over the test rows, and peak memory of one epoch."""
 
     number = 1
@@ -161,8 +160,3 @@ class TimeBase(CaseBenchmark):
 
     def peakmem_fit(self, case, framework):
         self._fit()
-
-
-def finite_or_nan(value) -> float:
-    value = float(value)
-    return value if np.isfinite(value) else float("nan")

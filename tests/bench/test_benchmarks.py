@@ -59,3 +59,22 @@ def test_track_and_time_benchmarks_share_parameters(bench):
         for name in ("track_test_mse", "track_train_mse", "track_convergence_epochs", "track_seconds_to_target"):
             assert callable(getattr(track, name))
     assert modules["bench_tutorials"].TutorialTrack.track_convergence_epochs.unit == "epochs"
+
+
+def test_asv_collects_only_the_topic_classes(bench):
+    """asv collects every public class with time_/track_/peakmem_ methods in each module it imports:
+    the shared bases must stay private ("_") so they are not run as benchmarks without parameters."""
+    modules = bench("fast")
+    prefixes = ("time_", "track_", "peakmem_")
+    collected = {
+        (name, cls.__name__)
+        for name, module in modules.items()
+        for attr, cls in vars(module).items()
+        if not attr.startswith("_") and isinstance(cls, type)
+        and any(a.startswith(prefixes) for a in dir(cls))
+    }
+    assert collected == {
+        ("bench_tutorials", "TutorialTrack"), ("bench_tutorials", "TutorialTime"),
+        ("bench_realdata", "RealDataTrack"), ("bench_realdata", "RealDataTime"),
+        ("bench_throughput", "ThroughputTrack"), ("bench_throughput", "ThroughputTime"),
+    }
