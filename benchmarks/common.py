@@ -87,10 +87,12 @@ class _CaseBenchmark:
 
 
 class _TrackBase(_CaseBenchmark):
-    """Convergence and accuracy figures from the harness runs (medians over the seeds)."""
+    """Convergence and accuracy figures from the harness runs (medians over the seeds).
 
-    def setup_cache(self):
-        return run_cases(self.params[0])
+    Each topic class defines its own ``setup_cache`` (calling :func:`run_cases`): asv keys the
+    cache by where ``setup_cache`` is defined, so one shared definition would be run once and
+    its result handed to every topic.
+    """
 
     def track_test_mse(self, summary, case, framework):
         return summary[(case, framework)]["test_mse"]

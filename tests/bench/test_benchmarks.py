@@ -78,3 +78,14 @@ def test_asv_collects_only_the_topic_classes(bench):
         ("bench_realdata", "RealDataTrack"), ("bench_realdata", "RealDataTime"),
         ("bench_throughput", "ThroughputTrack"), ("bench_throughput", "ThroughputTime"),
     }
+
+
+def test_each_track_class_has_its_own_setup_cache(bench):
+    """asv keys setup_cache by where it is defined: a shared one would run once for all topics."""
+    modules = bench("fast")
+    tracks = [modules["bench_tutorials"].TutorialTrack, modules["bench_realdata"].RealDataTrack,
+              modules["bench_throughput"].ThroughputTrack]
+    for cls in tracks:
+        assert "setup_cache" in vars(cls), cls.__name__
+    assert len({cls.setup_cache.__code__.co_firstlineno for cls in tracks} |
+               {cls.setup_cache.__code__.co_filename for cls in tracks}) >= 3
