@@ -213,7 +213,20 @@ def _frame(rows, columns):
 
 
 def _write_environment(results_dir: Path, fingerprints: dict, extra: dict) -> None:
-    store.write_json(collect_environment(datasets=fingerprints, **extra), results_dir / "environment.json")
+    """Describe the machine now; keep what earlier invocations into this directory recorded
+    (their dataset fingerprints, frameworks and modes) so a resumed or extended run adds to it."""
+    import json
+
+    path = results_dir / "environment.json"
+    try:
+        previous = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        previous = {}
+    extra = dict(extra)
+    for key in ("frameworks", "modes"):
+        extra[key] = list(dict.fromkeys([*previous.get(key, []), *extra.get(key, [])]))
+    datasets = {**previous.get("datasets", {}), **fingerprints}
+    store.write_json(collect_environment(datasets=datasets, **extra), path)
 
 
 def _merge(results_dir: Path, tables: dict) -> None:
