@@ -1148,7 +1148,7 @@ def _headline_text(res: _Results) -> str:
         r = np.asarray(ratios)
         faster = int(np.sum(r > 1))
         parts.append(f"scratchnet trains faster per epoch than its parity-checked Keras twin in {faster} of "
-                     f"{r.size} comparable cases (Keras/scratchnet time per epoch: median "
+                     f"{r.size} comparable case/mode pairs (Keras/scratchnet time per epoch: median "
                      f"{_fmt_ratio(float(np.median(r)))}, range {_fmt_ratio(float(r.min()))} to "
                      f"{_fmt_ratio(float(r.max()))})")
     for case in _case_order(res):

@@ -570,7 +570,7 @@ def test_headline_numbers_recomputed_from_fixture():
     med = float(np.median(ratios))
     expected = f"{med:.0f}×" if med >= 100 else f"{med:.3g}×"
     assert f"median {expected}" in text
-    assert f"in {sum(r > 1 for r in ratios)} of {len(ratios)} comparable cases" in text
+    assert f"in {sum(r > 1 for r in ratios)} of {len(ratios)} comparable case/mode pairs" in text
     sn_mse = ok_values(runs, "test_mse", case="housing_sgd", mode="parity", framework="scratchnet")
     assert f"test MSE {mse4(float(np.median(sn_mse)))} (scratchnet)" in text
 

@@ -273,3 +273,16 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o666 & ~umask
+
+
+def test_environment_keeps_modes_of_earlier_invocations(tmp_path):
+    case = [CASES["neuron3-batch-sigmoid"]]
+    _suite(tmp_path, case, n_seeds=1, epochs=2)
+    run_suite(case, frameworks=("scratchnet",), modes=("native",), n_seeds=1, results_dir=tmp_path,
+              parity=False, epochs=2, progress=False, profile="full")
+    env = json.loads((tmp_path / "environment.json").read_text())
+    assert env["modes"] == ["parity", "native"]
+    assert env["frameworks"] == ["scratchnet"]
+    assert env["datasets"] == {"three-feature": dataset_for(case[0]).fingerprint}
+    runs = store.read_table(tmp_path / "runs.csv", RUN_COLUMNS)
+    assert sorted(runs["mode"]) == ["native", "parity"]
