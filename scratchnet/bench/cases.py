@@ -51,12 +51,18 @@ class Case:
     claim_epochs: int | None = None
     tutorial_of: str = ""
     tags: tuple[str, ...] = field(default=())
+    # Inputs whose predictions every run records after each epoch (schema: probe_prediction,
+    # probe_predictions); the first row is the one a tutorial's claim is about.
+    probe_rows: tuple[tuple[float, ...], ...] = ()
+    seed_key: str = ""  # seeds derive from this name when set (grid variants share their base's seeds)
 
     def __post_init__(self) -> None:
         if len(self.units) != len(self.activations):
             raise ValueError(f"case {self.name}: {len(self.units)} layers but {len(self.activations)} activations")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"case {self.name}: batch_size must be >= 1 or None, got {self.batch_size}")
+        if len({len(row) for row in self.probe_rows}) > 1:
+            raise ValueError(f"case {self.name}: probe_rows have different lengths {self.probe_rows}")
 
     @property
     def architecture(self) -> str:
@@ -76,8 +82,12 @@ class Case:
         return self.epochs if profile == "full" or self.quick_epochs is None else self.quick_epochs
 
     def seeds(self, n: int) -> list[int]:
-        """``n`` seeds derived deterministically from the case name (sha256), logged with each run."""
-        return [int.from_bytes(hashlib.sha256(f"{self.name}:{i}".encode()).digest()[:4], "big") for i in range(n)]
+        """``n`` seeds derived deterministically from the case name (sha256), logged with each run.
+
+        A grid variant (``seed_key`` set) uses its base case's name, hence the base's seeds.
+        """
+        key = self.seed_key or self.name
+        return [int.from_bytes(hashlib.sha256(f"{key}:{i}".encode()).digest()[:4], "big") for i in range(n)]
 
 
 _OPTIMIZER_CLASSES = {"sgd": sn.SGD, "adam": sn.Adam, "rmsprop": sn.RMSprop}
@@ -237,12 +247,30 @@ def get_case(name: str) -> Case:
 
 
 def select_cases(patterns: str | list[str] | None = None) -> list[Case]:
-    """Cases whose names match any of the comma-separated glob ``patterns`` (all when None)."""
+    """Cases whose names match any of the comma-separated glob ``patterns`` (all when None).
+
+    Commas inside ``[...]`` belong to a grid variant's name (``c[epochs=5,learning_rate=0.1]``)
+    and do not separate patterns; a pattern equal to a case name selects that case literally.
+    """
     if patterns is None:
         return list(CASES.values())
     if isinstance(patterns, str):
-        patterns = [p.strip() for p in patterns.split(",") if p.strip()]
-    chosen = [c for c in CASES.values() if any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]
+        patterns = [p.strip() for p in _split_patterns(patterns) if p.strip()]
+    # a pattern equal to a name selects it literally (variant names hold "[", a glob character)
+    chosen = [c for c in CASES.values()
+              if any(c.name == p or fnmatch.fnmatchcase(c.name, p) for p in patterns)]
     if not chosen:
         raise ValueError(f"no case matches {patterns}; valid names: {sorted(CASES)}")
     return chosen
+
+
+def _split_patterns(text: str) -> list[str]:
+    """Split on commas outside square brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
