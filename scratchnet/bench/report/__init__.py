@@ -1,0 +1,83 @@
+"""Render a recorded results directory into a human-readable report.
+
+Contract
+--------
+``build_report(results_dir, out_dir=None) -> ReportPaths``
+
+* Reads the tables described in :mod:`scratchnet.bench.schema` from
+  ``results_dir``: ``runs.csv`` (required), ``epochs.csv``, ``parity.csv``,
+  ``parity_epochs.csv``, ``cases.csv`` and ``environment.json`` (all optional,
+  any of them may be partial: missing columns are treated as NaN / empty).
+* Raises ``FileNotFoundError`` when ``runs.csv`` is absent and ``ValueError``
+  when it holds no row; both messages name the directory and the file.
+  Anything else (a framework never run, every run diverged, NaN everywhere, a
+  single seed, a missing or malformed optional file) is rendered, never raised.
+* Writes into ``out_dir`` (default: ``results_dir``): ``REPORT.md``
+  (GitHub-flavoured markdown, pipe tables), ``report.html`` (one self-contained
+  file: inline CSS, figures embedded as base64 PNG data URIs) and
+  ``figures/*.png``. Every file is written atomically (temp file in the same
+  directory, then ``os.replace``). PNGs in ``figures/`` that follow the
+  package's naming scheme but were not produced by this call are removed, so
+  the folder always matches the report.
+* Every number in the report is computed from the tables; only the
+  definitions are text. Only runs with ``status == "ok"`` enter medians,
+  intervals, tests and curves; the others are counted and listed.
+
+``headline(results_dir) -> str`` is the report's headline sentence and
+``update_readme(readme, results_dir)`` copies it into the README.
+
+Layout: ``tables`` (load, select), ``stats``, ``formatting``, ``blocks``
+(document model), one module per section (``header``, ``headline_text``,
+``summary``, ``comparison``, ``parity_table``, ``claims``, ``figures``,
+``missing``), ``content`` (the ordered list of sections), ``render_markdown``,
+``render_html``, ``writing`` and ``readme``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .blocks import Image
+from .content import compose
+from .headline_text import headline
+from .readme import update_readme
+from .render_html import render_html
+from .render_markdown import render_markdown
+from .tables import load_results
+from .writing import write_atomic, write_figures
+
+__all__ = ["ReportPaths", "build_report", "headline", "update_readme"]
+
+TITLE = "scratchnet vs Keras: benchmark report"
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """Where :func:`build_report` wrote its output."""
+
+    markdown: Path
+    html: Path
+    figures: list[Path] = field(default_factory=list)
+
+
+def build_report(results_dir: str | Path = "results",
+                 out_dir: str | Path | None = None) -> ReportPaths:
+    """Render ``results_dir`` into REPORT.md, report.html and figures/*.png under ``out_dir``.
+
+    ``out_dir`` defaults to ``results_dir``. Raises ``FileNotFoundError`` if
+    ``runs.csv`` is missing and ``ValueError`` if it holds no row; renders any
+    other partial result.
+    """
+    source = Path(results_dir)
+    target = Path(out_dir) if out_dir is not None else source
+    blocks = compose(load_results(source))
+    images = [block for block in blocks if isinstance(block, Image)]
+    names = [image.name for image in images]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"report sections produced figures with the same name: {duplicates}")
+    figures = write_figures(target / "figures", images)
+    markdown_path, html_path = target / "REPORT.md", target / "report.html"
+    write_atomic(markdown_path, render_markdown(blocks).encode("utf-8"))
+    write_atomic(html_path, render_html(blocks, TITLE).encode("utf-8"))
+    return ReportPaths(markdown=markdown_path, html=html_path, figures=figures)

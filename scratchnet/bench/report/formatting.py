@@ -1,0 +1,70 @@
+"""Turn numbers into the report's cell text.
+
+Every formatter returns ``NA`` ("n/a") for a non-finite value and never raises;
+times get a unit (µs, ms, s), ratios a "×", memory "MiB".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+NA = "n/a"
+
+
+DASH = "—"
+
+
+def fmt_mse(x: float) -> str:
+    return NA if not np.isfinite(x) else f"{x:.4g}"
+
+
+def fmt_p(p: float) -> str:
+    return NA if not np.isfinite(p) else f"{p:.3g}"
+
+
+def fmt_sci(x: float) -> str:
+    return NA if not np.isfinite(x) else f"{x:.3g}"
+
+
+def fmt_num(x: float) -> str:
+    return NA if not np.isfinite(x) else f"{x:g}"
+
+
+def fmt_int(x: float) -> str:
+    return NA if not np.isfinite(x) else str(int(round(x)))
+
+
+def _three_digits(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def fmt_time(seconds: float) -> str:
+    """Seconds with a sensible unit: µs below 1 ms, ms below 1 s, else s."""
+    if not np.isfinite(seconds):
+        return NA
+    magnitude = abs(seconds)
+    if magnitude == 0 or magnitude >= 1:
+        return f"{_three_digits(seconds)} s"
+    if magnitude >= 1e-3:
+        return f"{_three_digits(seconds * 1e3)} ms"
+    return f"{_three_digits(seconds * 1e6)} µs"
+
+
+def fmt_mib(mib: float) -> str:
+    return NA if not np.isfinite(mib) else f"{_three_digits(mib)} MiB"
+
+
+def fmt_ratio(x: float) -> str:
+    return NA if not np.isfinite(x) else f"{_three_digits(x)}×"
+
+
+def fmt_interval(lo: float, hi: float, fmt: Any) -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return NA
+    return f"[{fmt(lo)}, {fmt(hi)}]"
+
+
+def mode_label(mode: str) -> str:
+    return mode or DASH

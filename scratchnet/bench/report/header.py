@@ -1,0 +1,155 @@
+"""Sections that say where the numbers come from: provenance, definitions, cases.
+
+``header_blocks`` (title and provenance bullets from ``environment.json`` and
+the run table), ``definition_blocks`` (what each metric means) and
+``case_blocks`` (one row per registered case from ``cases.csv``). Each is a
+section builder: ``Results -> list[Block]``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from ..metrics import CONVERGENCE_DEFINITION
+from .blocks import Block, Bullets, Heading, kv, table_block
+from .formatting import fmt_int, fmt_mse
+from .stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
+from .tables import Results, finite_values, ok_runs, parse_flag, select
+
+
+MSE_DEFINITION = (
+    "mean((y_pred - y_true)**2) over every row and output, in float64, computed by the "
+    "harness from predictions (never from a framework's training logs)"
+)
+
+
+TIMING_BOUNDARIES = (
+    "fit time excludes import, dataset load, model build and compile; Keras' first epoch "
+    "(graph tracing) is reported separately; evaluation between epochs is not counted"
+)
+
+
+def _get(mapping: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(mapping, dict):
+            return None
+        mapping = mapping.get(key)
+    return mapping
+
+
+def _describe(value: Any) -> str:
+    """Free-form environment value as one line; "unknown" when absent."""
+    if value is None or value == "" or value == {}:
+        return "unknown"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_describe_leaf(v)}" for k, v in value.items())
+    return _describe_leaf(value)
+
+
+def _describe_leaf(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
+
+
+def _machine_line(env: dict[str, Any]) -> str:
+    cpu = _get(env, "machine", "cpu") or "unknown CPU"
+    cores = _get(env, "machine", "cores")
+    platform = _get(env, "machine", "platform") or "unknown platform"
+    cores_text = f"{cores} cores" if cores is not None else "unknown cores"
+    return f"{cpu}, {cores_text}, {platform}"
+
+
+def _versions_line(env: dict[str, Any]) -> str:
+    versions = _get(env, "versions")
+    if not isinstance(versions, dict) or not versions:
+        return "unknown"
+    known = ("python", "numpy", "tensorflow", "keras", "scikit-learn", "scratchnet")
+    keys = [k for k in known if k in versions] + [k for k in versions if k not in known]
+    return ", ".join(f"{k} {versions[k]}" for k in keys)
+
+
+def _datasets_line(env: dict[str, Any]) -> str:
+    datasets = _get(env, "datasets")
+    if not isinstance(datasets, dict) or not datasets:
+        return "unknown"
+    return ", ".join(f"{name} (sha256 {str(fp)[:16]}…)" for name, fp in datasets.items())
+
+
+def _seeds_line(res: Results) -> str:
+    seeds = np.unique(finite_values(res.runs["seed"]))
+    setting = _get(res.env, "seeds")
+    return (f"{seeds.size} distinct seeds present in runs.csv "
+            f"(environment setting: {setting if setting is not None else 'unknown'})")
+
+
+def _steps_line(res: Results) -> str:
+    setting = _get(res.env, "keras_steps_per_execution")
+    keras_rows = select(res.runs, framework="keras")
+    recorded = sorted({int(v) for v in finite_values(keras_rows["keras_steps_per_execution"])})
+    recorded_text = ", ".join(map(str, recorded)) if recorded else "none recorded"
+    return (f"{setting if setting is not None else 'unknown'} (environment); "
+            f"in keras runs: {recorded_text}")
+
+
+def _runs_line(res: Results) -> str:
+    total = len(res.runs)
+    ok = len(ok_runs(res.runs))
+    return f"{total} runs recorded, {ok} ok, {total - ok} not ok (see Missing and failed)"
+
+
+def header_blocks(res: Results) -> list[Block]:
+    env = res.env
+    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    items = (
+        kv("Generated", generated),
+        kv("Results directory", str(res.directory)),
+        kv("Results recorded at", str(_get(env, "created_at") or "unknown")),
+        kv("Git commit", str(_get(env, "git_commit") or "unknown")),
+        kv("Machine", _machine_line(env)),
+        kv("BLAS", _describe(_get(env, "blas"))),
+        kv("Threads", _describe(_get(env, "threads"))),
+        kv("Versions", _versions_line(env)),
+        kv("Datasets", _datasets_line(env)),
+        kv("Seeds", _seeds_line(res)),
+        kv("Profile", str(_get(env, "profile") or "unknown")),
+        kv("Keras steps_per_execution", _steps_line(res)),
+        kv("Runs", _runs_line(res)),
+    )
+    return [Heading(1, "scratchnet vs Keras: benchmark report"), Bullets(items)]
+
+
+def definition_blocks(res: Results) -> list[Block]:  # noqa: ARG001 (section builder)
+    ci = (f"{CI_LEVEL:.0%} percentile bootstrap of the median over seeds "
+          f"({N_RESAMPLES} resamples, seed {BOOTSTRAP_SEED}); n/a with fewer than 2 ok seeds")
+    items = (
+        kv("MSE", MSE_DEFINITION),
+        kv("Convergence epoch", CONVERGENCE_DEFINITION),
+        kv("Time to target", "summed training seconds of epochs 1..convergence epoch"),
+        kv("Time per epoch", "median training time of epochs 2.. (epoch 1 if only one); "
+                              "time per step = time per epoch / steps per epoch"),
+        kv("Peak memory", "peak RSS growth during fit"),
+        kv("Timing boundaries", TIMING_BOUNDARIES),
+        kv("Confidence intervals", ci),
+        kv("Runs used", "medians, intervals, tests and curves use runs with status ok only"),
+    )
+    return [Heading(2, "Definitions"), Bullets(items)]
+
+
+def case_blocks(res: Results) -> list[Block]:
+    if res.cases.empty:
+        return []
+    headers = ("Case", "Description", "Dataset", "Architecture", "Loss", "Optimizer",
+               "Batch", "Epochs", "dtype", "Target loss", "Equivalent", "Source")
+    rows = []
+    for _, c in res.cases.iterrows():
+        eq = parse_flag(c["equivalent"])
+        rows.append((c["case"], c["description"], c["dataset"], c["architecture"], c["loss"],
+                     c["optimizer"], fmt_int(c["batch_size"]), fmt_int(c["epochs"]),
+                     c["dtype"], fmt_mse(c["target_loss"]),
+                     "unknown" if eq is None else ("yes" if eq else "no (by design)"),
+                     c["source"]))
+    return [Heading(2, "Cases"), table_block(headers, rows)]

@@ -1,0 +1,69 @@
+"""The headline: one sentence with the report's main numbers.
+
+``headline(results_dir) -> str`` (what the README quotes) and
+``headline_blocks(res)`` (the report's Headline section) share
+``headline_text(res)``, computed from the tables only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from .blocks import Block, Heading, para
+from .comparison import ok_test_mse
+from .formatting import fmt_mse, fmt_ratio
+from .parity_table import parity_state
+from .stats import ratio_of_medians
+from .tables import (
+    Results, case_meta, case_order, finite_values, is_equivalent, load_results, median_of,
+    modes_of, ok_runs, select,
+)
+
+
+def _headline_text(res: Results) -> str:
+    """One sentence with the report's main numbers, computed from the tables."""
+    parts = []
+    ratios, comparable = [], []
+    for case in case_order(res):
+        if is_equivalent(res, case) is False or parity_state(res, case)[0] != "pass":
+            continue
+        for mode in modes_of(res, case):
+            runs = select(res.runs, case=case, mode=mode)
+            sn = finite_values(ok_runs(select(runs, framework="scratchnet"))["seconds_per_epoch"])
+            kr = finite_values(ok_runs(select(runs, framework="keras"))["seconds_per_epoch"])
+            if sn.size and kr.size:
+                ratios.append(ratio_of_medians(kr, sn))
+                comparable.append(case)
+    if ratios:
+        r = np.asarray(ratios)
+        faster = int(np.sum(r > 1))
+        parts.append(f"scratchnet trains faster per epoch than its parity-checked Keras twin in {faster} of "
+                     f"{r.size} comparable case/mode pairs (Keras/scratchnet time per epoch: median "
+                     f"{fmt_ratio(float(np.median(r)))}, range {fmt_ratio(float(r.min()))} to "
+                     f"{fmt_ratio(float(r.max()))})")
+    for case in case_order(res):
+        meta = case_meta(res, case)
+        if meta is None or not str(meta.get("claim", "") or "").strip() or str(meta["claim"]) == "nan":
+            continue
+        sn = ok_test_mse(res, case, "parity", "scratchnet")
+        kr = ok_test_mse(res, case, "parity", "keras")
+        pub = [c for c in case_order(res)
+               if (m := case_meta(res, c)) is not None and str(m.get("tutorial_of", "")) == case]
+        pk = ok_test_mse(res, pub[0], "parity", "keras") if pub else np.array([])
+        if not (sn.size or kr.size):
+            continue
+        text = f"{case}: test MSE {fmt_mse(median_of(sn))} (scratchnet) vs {fmt_mse(median_of(kr))} (equivalent Keras)"
+        if pk.size:
+            text += f" vs {fmt_mse(median_of(pk))} (the tutorial's published Keras model)"
+        text += f", claimed {fmt_mse(float(meta['claim_test_mse']))}"
+        parts.append(text)
+    return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
+
+
+def headline(results_dir: str | Path = "results") -> str:
+    """The report's headline sentence for ``results_dir`` (what the README quotes)."""
+    return _headline_text(load_results(Path(results_dir)))
+
+
+def headline_blocks(res: Results) -> list[Block]:
+    return [Heading(2, "Headline"), para(_headline_text(res))]

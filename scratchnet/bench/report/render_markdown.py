@@ -1,0 +1,51 @@
+"""Render a list of blocks as GitHub-flavoured markdown (pipe tables).
+
+``render_markdown(blocks) -> str``; images point at ``figures/<name>``; text is
+escaped so that no cell breaks a table.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from .blocks import Block, Bullets, Heading, Para, Part, Table
+
+
+MD_SPECIAL = re.compile(r"([\\`*_<>|])")
+
+
+def _md_escape(text: str) -> str:
+    return MD_SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
+
+
+def _md_parts(parts: Iterable[Part]) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(_md_escape(part))
+        elif part[0] == "code":
+            out.append(f"`{part[1]}`")
+        else:
+            out.append(f"**{_md_escape(part[1])}**")
+    return "".join(out)
+
+
+def _md_table(table: Table) -> str:
+    line = lambda cells: "| " + " | ".join(_md_escape(c) for c in cells) + " |"  # noqa: E731
+    sep = "|" + "|".join(" --- " for _ in table.headers) + "|"
+    return "\n".join([line(table.headers), sep, *(line(r) for r in table.rows)])
+
+
+def _md_block(block: Block) -> str:
+    if isinstance(block, Heading):
+        return f"{'#' * block.level} {_md_escape(block.text)}"
+    if isinstance(block, Para):
+        return _md_parts(block.parts)
+    if isinstance(block, Bullets):
+        return "\n".join(f"- {_md_parts(item)}" for item in block.items)
+    if isinstance(block, Table):
+        return _md_table(block)
+    return f"![{_md_escape(block.caption)}](figures/{block.name})"
+
+
+def render_markdown(blocks: list[Block]) -> str:
+    return "\n\n".join(_md_block(b) for b in blocks) + "\n"

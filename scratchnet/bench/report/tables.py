@@ -1,0 +1,214 @@
+"""Load a results directory into typed tables, and select runs from them.
+
+``load_results(directory) -> Results`` reads the tables described in
+:mod:`scratchnet.bench.schema`: ``runs.csv`` (required: ``FileNotFoundError``
+when absent, ``ValueError`` when it holds no row, both naming the directory and
+the file) and the optional ``epochs.csv``, ``parity.csv``, ``parity_epochs.csv``,
+``cases.csv`` and ``environment.json``. A missing, empty or unreadable optional
+file becomes an empty table plus a note in ``Results.problems``; missing columns
+become NaN (numbers) or "" (text); boolean cells are parsed by ``parse_flag``.
+Duplicate run keys keep the last row. The selection helpers (``select``,
+``ok_runs``, ``groups``, ...) never mutate the tables.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..schema import (
+    CASE_COLUMNS, EPOCH_COLUMNS, FRAMEWORKS, MODES, PARITY_COLUMNS, PARITY_EPOCH_COLUMNS,
+    RUN_COLUMNS, RUN_KEY,
+)
+
+
+RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "status",
+            "message", "started_at")
+
+
+EPOCH_TEXT = ("case", "framework", "mode", "dtype", "fingerprint")
+
+
+PARITY_TEXT = ("case", "dtype", "worst_layer", "message")
+
+
+PARITY_EPOCH_TEXT = ("case", "dtype")
+
+
+CASE_TEXT = ("case", "description", "dataset", "architecture", "loss", "optimizer", "dtype",
+             "source", "claim", "tutorial_of")
+
+
+@dataclass
+class Results:
+    directory: Path
+    runs: pd.DataFrame
+    epochs: pd.DataFrame
+    parity: pd.DataFrame
+    parity_epochs: pd.DataFrame
+    cases: pd.DataFrame
+    env: dict[str, Any]
+    problems: list[str]
+
+
+def parse_flag(value: Any) -> bool | None:
+    """Parse a boolean cell ("True", "false", 1, 0, bool); ``None`` when unknown."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return None if not np.isfinite(value) else bool(value)
+    text = str(value).strip().lower()
+    if text in {"true", "1", "1.0", "yes", "pass", "passed"}:
+        return True
+    if text in {"false", "0", "0.0", "no", "fail", "failed"}:
+        return False
+    return None
+
+
+def _conform(df: pd.DataFrame, columns: Sequence[str], text: Iterable[str],
+             flags: Iterable[str] = ()) -> pd.DataFrame:
+    """Give ``df`` every contract column: text stripped, flags parsed, the rest numeric."""
+    df = df.copy()
+    text, flags = set(text), set(flags)
+    for col in columns:
+        if col not in df.columns:
+            df[col] = np.nan
+        if col in text:
+            df[col] = df[col].astype(object).fillna("").astype(str).str.strip()
+        elif col in flags:
+            df[col] = pd.Series([parse_flag(v) for v in df[col]], index=df.index, dtype=object)
+        else:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    return df
+
+
+def _read_table(path: Path, columns: Sequence[str], text: Iterable[str],
+                flags: Iterable[str], problems: list[str]) -> pd.DataFrame:
+    """Read one CSV; a missing or unreadable file yields an empty table and a note."""
+    frame = pd.DataFrame(columns=list(columns))
+    if not path.is_file():
+        problems.append(f"{path.name}: missing")
+    else:
+        try:
+            frame = pd.read_csv(path, dtype=str, on_bad_lines="skip")
+        except pd.errors.EmptyDataError:
+            problems.append(f"{path.name}: empty")
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            problems.append(f"{path.name}: unreadable ({exc})")
+    return _conform(frame, columns, text, flags)
+
+
+def _load_environment(path: Path, problems: list[str]) -> dict[str, Any]:
+    """Parse environment.json; anything unusable becomes ``{}`` plus a note."""
+    if not path.is_file():
+        problems.append(f"{path.name}: missing")
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(f"{path.name}: unreadable ({exc})")
+        return {}
+    if not isinstance(data, dict):
+        problems.append(f"{path.name}: not a JSON object")
+        return {}
+    return data
+
+
+def _load_runs(directory: Path) -> pd.DataFrame:
+    path = directory / "runs.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{directory}: runs.csv not found ({path}); nothing to report")
+    try:
+        frame = pd.read_csv(path, dtype=str, on_bad_lines="skip")
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame()
+    if frame.empty:
+        raise ValueError(f"{directory}: runs.csv ({path}) holds no run; nothing to report")
+    runs = _conform(frame, RUN_COLUMNS, RUN_TEXT)
+    runs["status"] = runs["status"].replace("", "unknown")
+    return runs.drop_duplicates(subset=list(RUN_KEY), keep="last").reset_index(drop=True)
+
+
+def load_results(directory: Path) -> Results:
+    runs = _load_runs(directory)
+    problems: list[str] = []
+    epochs = _read_table(directory / "epochs.csv", EPOCH_COLUMNS, EPOCH_TEXT, (), problems)
+    epochs = epochs.drop_duplicates(subset=[*RUN_KEY, "epoch"], keep="last")
+    return Results(
+        directory=directory,
+        runs=runs,
+        epochs=epochs,
+        parity=_read_table(directory / "parity.csv", PARITY_COLUMNS, PARITY_TEXT,
+                           ("passed",), problems),
+        parity_epochs=_read_table(directory / "parity_epochs.csv", PARITY_EPOCH_COLUMNS,
+                                  PARITY_EPOCH_TEXT, (), problems),
+        cases=_read_table(directory / "cases.csv", CASE_COLUMNS, CASE_TEXT,
+                          ("equivalent",), problems),
+        env=_load_environment(directory / "environment.json", problems),
+        problems=problems,
+    )
+
+
+def ordered(present: Iterable[str], preferred: Sequence[str]) -> list[str]:
+    """``preferred`` first (in order), then the other non-empty values as first seen."""
+    seen = [v for v in dict.fromkeys(present) if v]
+    return [v for v in preferred if v in seen] + [v for v in seen if v not in preferred]
+
+
+def case_order(res: Results) -> list[str]:
+    return ordered([*res.cases["case"], *res.runs["case"]], [])
+
+
+def frameworks_of(res: Results) -> list[str]:
+    return ordered([*FRAMEWORKS, *res.runs["framework"]], FRAMEWORKS)
+
+
+def modes_of(res: Results, case: str) -> list[str]:
+    return ordered(res.runs.loc[res.runs["case"] == case, "mode"], MODES)
+
+
+def select(df: pd.DataFrame, **equal: str) -> pd.DataFrame:
+    mask = np.ones(len(df), dtype=bool)
+    for col, value in equal.items():
+        mask &= (df[col] == value).to_numpy()
+    return df[mask]
+
+
+def ok_runs(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["status"] == "ok"]
+
+
+def finite_values(values: Iterable[Any]) -> np.ndarray:
+    arr = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
+    arr = arr.to_numpy(dtype=float)
+    return arr[np.isfinite(arr)]
+
+
+def median_of(values: np.ndarray) -> float:
+    return float(np.median(values)) if values.size else math.nan
+
+
+def groups(res: Results) -> list[tuple[str, str, str, pd.DataFrame]]:
+    """(case, mode, framework, runs) for every combination, empty frame when not run."""
+    out = []
+    for case in case_order(res):
+        for mode in modes_of(res, case) or [""]:
+            for fw in frameworks_of(res):
+                out.append((case, mode, fw, select(res.runs, case=case, mode=mode, framework=fw)))
+    return out
+
+
+def case_meta(res: Results, case: str) -> pd.Series | None:
+    rows = select(res.cases, case=case)
+    return rows.iloc[-1] if len(rows) else None
+
+
+def is_equivalent(res: Results, case: str) -> bool | None:
+    meta = case_meta(res, case)
+    return None if meta is None else parse_flag(meta["equivalent"])

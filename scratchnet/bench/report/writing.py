@@ -1,0 +1,34 @@
+"""Write the report's files atomically and keep ``figures/`` in step with it.
+
+``write_atomic(path, data)`` goes through ``store.atomic_write_bytes`` (temp file
+in the same directory, then ``os.replace``). ``write_figures(directory, images)``
+writes every image and removes PNGs of this package's naming scheme
+(``FIGURE_PATTERNS``) that the current report did not produce.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..store import atomic_write_bytes
+from .blocks import Image
+from .figures import FIGURE_PATTERNS
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` through a temp file next to ``path`` and a rename (see ``store``)."""
+    atomic_write_bytes(path, data)
+
+
+def write_figures(directory: Path, images: list[Image]) -> list[Path]:
+    paths = []
+    for image in images:
+        path = directory / image.name
+        write_atomic(path, image.png)
+        paths.append(path)
+    keep = {p.name for p in paths}
+    if directory.is_dir():
+        for pattern in FIGURE_PATTERNS:
+            for stale in directory.glob(pattern):
+                if stale.name not in keep and stale.is_file():
+                    stale.unlink()
+    return paths
