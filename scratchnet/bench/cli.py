@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--keras-steps-per-execution", type=_positive, default=DEFAULT_KERAS_STEPS_PER_EXECUTION,
                      help="Keras compile(steps_per_execution=...) for timed runs (same maths, less overhead)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--repair", action="store_true",
+                     help="move a damaged table aside as NAME.damaged-<time> and keep its valid rows "
+                          "(default: refuse it, naming file, line and reason)")
 
     par = sub.add_parser(
         "parity", help="check scratchnet against its Keras twin step for step",
@@ -82,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write REPORT.md, report.html and figures from recorded results")
     rep.add_argument("--results", default="results", help="directory holding the recorded tables")
     rep.add_argument("--out", default=None, help="output directory (default: --results)")
+    rep.add_argument("--repair", action="store_true",
+                     help="move a damaged table aside as NAME.damaged-<time> and keep its valid rows")
     rep.add_argument("--readme", default=None,
                      help="also rewrite the headline between the markers of this README")
     return p
@@ -107,10 +112,15 @@ def _cmd_run(args) -> int:
             raise ValueError(f"--modes: unknown mode {mode!r}; valid: {list(MODES)}")
     summary = run_suite(select_cases(args.cases), args.frameworks, args.modes, args.seeds,
                         "fast" if args.quick else "full", args.results, args.jobs, not args.no_parity,
-                        args.epochs, args.keras_steps_per_execution, progress=not args.no_progress)
+                        args.epochs, args.keras_steps_per_execution, progress=not args.no_progress,
+                        repair=args.repair)
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none"
     print(f"{summary.done} tasks run, {summary.skipped} already recorded (skipped); runs: {statuses}; "
           f"results in {summary.results_dir}/")
+    if summary.left:
+        print(f"left to other processes ({len(summary.left)}), not run here:")
+        for label, why in summary.left:
+            print(f"  {label}: {why}")
     if summary.parity_failed:
         print("parity FAILED for: " + ", ".join(summary.parity_failed))
     return 1 if summary.statuses.get("error") else 0
@@ -161,13 +171,10 @@ def _cmd_parity(args) -> int:
                 reports.append(run_parity_for_case(case, dtype))
     print(parity_table(reports))
     if args.results:
-        from . import store
-        from .schema import PARITY_COLUMNS, PARITY_EPOCH_COLUMNS
+        from .store import ResultStore
 
-        store.upsert_rows(os.path.join(args.results, "parity.csv"), [r.summary_row() for r in reports],
-                          PARITY_COLUMNS, ("case", "dtype"))
-        store.upsert_rows(os.path.join(args.results, "parity_epochs.csv"),
-                          [row for r in reports for row in r.epoch_rows()], PARITY_EPOCH_COLUMNS, ("case", "dtype"))
+        ResultStore(args.results).record({"parity": [r.summary_row() for r in reports],
+                                          "parity_epochs": [row for r in reports for row in r.epoch_rows()]})
     failed = [r for r in reports if not r.passed]
     for r in failed:
         print(f"FAIL {r.case} [{r.dtype}]: {r.message}")
@@ -176,7 +183,11 @@ def _cmd_parity(args) -> int:
 
 def _cmd_report(args) -> int:
     from .report import build_report
+    from .store import ResultStore
 
+    if os.path.isdir(args.results):  # refuse (or repair) damaged tables before reporting on them
+        for note in ResultStore(args.results, repair=args.repair).check():
+            print(note, file=sys.stderr)
     paths = build_report(args.results, args.out)
     print(f"wrote {paths.markdown} and {paths.html} ({len(paths.figures)} figures)")
     if args.readme:

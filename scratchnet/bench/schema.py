@@ -9,6 +9,9 @@ Files under a results directory (all written atomically: temp file, then rename)
 ``cases.csv``          one row per registered case (metadata for the report)  -> CASE_COLUMNS
 ``environment.json``   machine, versions, BLAS/threads, git commit, dataset fingerprints
 
+Every read goes through ``scratchnet.bench.store`` (validated: see INTEGER_COLUMNS and
+friends at the end) and every write through it too (under the directory's lock).
+
 Conventions:
 * ``framework`` is ``"scratchnet"`` or ``"keras"``; ``mode`` is ``"parity"`` (identical
   initial weights and batch order for both) or ``"native"`` (each framework's own init
@@ -114,3 +117,17 @@ CASE_COLUMNS = (
     "claim_epochs",      # NaN if none
     "tutorial_of",       # for a published-model case: the case it belongs to ("" if none)
 )
+
+# Column types, checked on every read by scratchnet.bench.validate (a column in none of these
+# sets is text and not checked; "" or "nan" stand for "not recorded" in any number column).
+INTEGER_COLUMNS = frozenset({
+    "seed", "epoch", "epochs", "epochs_run", "n_train", "n_test", "steps_per_epoch", "n_rows",
+    "convergence_epoch", "claim_epochs", "keras_steps_per_execution",
+})
+NUMERIC_COLUMNS = INTEGER_COLUMNS | frozenset({
+    "fit_seconds", "first_epoch_seconds", "seconds_per_epoch", "seconds_per_step", "predict_seconds",
+    "peak_memory_mb", "train_loss", "test_loss", "train_mse", "test_mse", "target_loss", "seconds_to_target",
+    "epoch_seconds", "grad_error", "max_abs_weight_drift", "max_rel_weight_drift", "max_loss_diff", "grad_tol",
+    "weight_tol", "scratchnet_loss", "keras_loss", "max_abs_weight_diff", "max_rel_weight_diff", "claim_test_mse",
+})
+FLAG_COLUMNS = frozenset({"passed", "equivalent"})

@@ -3,8 +3,13 @@
 ``run_suite`` plans tasks -- one parity check per case and dtype, one run per case x
 framework x mode x seed -- skips those already recorded in the results directory (so an
 interrupted suite resumes where it stopped), executes the rest in this process or in
-``jobs`` worker processes (joblib), and merges each finished task into the tables at once
-with an atomic write. A failing run is recorded with its status and the suite goes on.
+``jobs`` worker processes (joblib), and records each finished task at once through the
+results store (``scratchnet.bench.store``: locked, atomic, validated). A failing run is
+recorded with its status and the suite goes on.
+
+Several processes may share a results directory: each task is claimed just before it is
+dispatched, and one that another live process has claimed (or recorded meanwhile) is left
+to it and listed in ``SuiteSummary.left`` -- no task is trained twice.
 
 Parity checks run on the first ``PARITY_ROWS`` training rows for ``PARITY_EPOCHS`` epochs
 in float64 for every case (ReLU kinks make float32 parity ill-defined), and also in float32
@@ -15,19 +20,17 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
 from .cases import CASES, Case, build_model
 from .environment import collect_environment
 from .runner import DEFAULT_KERAS_STEPS_PER_EXECUTION, dataset_for, run_case
-from .schema import (CASE_COLUMNS, EPOCH_COLUMNS, FRAMEWORKS, MODES, PARITY_COLUMNS, PARITY_EPOCH_COLUMNS,
-                     RUN_COLUMNS, RUN_KEY)
+from .schema import CASE_COLUMNS, FRAMEWORKS, MODES, PARITY_COLUMNS
 
 PARITY_ROWS = 64
 PARITY_EPOCHS = 3
-_DONE_STATUSES = ("ok", "diverged", "timeout")  # "error" runs are retried on resume
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Task:
     mode: str = ""
     seed: int = 0
     dtype: str = ""
+
+    @property
+    def id(self) -> str:
+        """Unique task name, used for its claim."""
+        return f"{self.kind}|{self.label}"
 
     @property
     def label(self) -> str:
@@ -53,6 +61,8 @@ class SuiteSummary:
     statuses: dict[str, int]
     parity_failed: list[str]
     results_dir: Path
+    left: list[tuple[str, str]] = field(default_factory=list)  # (task label, why: who runs it)
+    notes: list[str] = field(default_factory=list)             # incomplete runs found, repairs
 
 
 def parity_dtypes(case: Case) -> list[str]:
@@ -123,14 +133,10 @@ def _check_profile(results_dir: Path, profile: str, epochs: int | None) -> None:
 
 
 def plan(cases: Sequence[Case], frameworks: Sequence[str], modes: Sequence[str], n_seeds: int,
-         parity: bool, results_dir: Path) -> tuple[list[Task], int]:
+         parity: bool, results: Path | store.ResultStore) -> tuple[list[Task], int]:
     """Tasks still to do and how many were skipped because they are already recorded."""
-    runs = store.read_table(results_dir / "runs.csv", RUN_COLUMNS)
-    done_runs = {tuple(map(str, r)) for r in runs[runs["status"].isin(_DONE_STATUSES)][list(RUN_KEY)]
-                 .itertuples(index=False)}
-    par = store.read_table(results_dir / "parity.csv", PARITY_COLUMNS)
-    done_par = {(str(c), str(d)) for c, d, m in zip(par["case"], par["dtype"], par["message"])
-                if not str(m).startswith("parity check could not run")}
+    st = results if isinstance(results, store.ResultStore) else store.ResultStore(results)
+    done_runs, done_par = st.done_runs(), st.done_parity()
     tasks, skipped = [], 0
     for case in cases:
         if parity:
@@ -149,11 +155,32 @@ def plan(cases: Sequence[Case], frameworks: Sequence[str], modes: Sequence[str],
     return tasks, skipped
 
 
+def is_recorded(st: store.ResultStore, task: Task) -> bool:
+    """Whether ``task`` is recorded as finished in ``st`` now."""
+    if task.kind == "parity":
+        return (task.case, task.dtype) in st.done_parity()
+    return (task.case, task.framework, task.mode, str(task.seed)) in st.done_runs()
+
+
+def claimed(st: store.ResultStore, tasks: Iterable[Task], left: list[tuple[str, str]],
+            notify=None) -> Iterable[Task]:
+    """Yield the tasks this process may run, claiming each one as it is taken; the others
+    (another live process runs them, or recorded them meanwhile) go to ``left``."""
+    for task in tasks:
+        why = st.claim(task.id, lambda: is_recorded(st, task))
+        if why is None:
+            yield task
+        else:
+            left.append((task.label, why))
+            if notify is not None:
+                notify(f"not running {task.label}: {why}")
+
+
 def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = FRAMEWORKS,
               modes: Sequence[str] = ("parity",), n_seeds: int = 5, profile: str = "full",
               results_dir: str | Path = "results", jobs: int = 1, parity: bool = True,
               epochs: int | None = None, keras_steps_per_execution: int = DEFAULT_KERAS_STEPS_PER_EXECUTION,
-              progress: bool = True) -> SuiteSummary:
+              progress: bool = True, repair: bool = False) -> SuiteSummary:
     """Run (or resume) the suite and return what happened; tables land in ``results_dir``."""
     cases = list(cases) if cases is not None else list(CASES.values())
     for fw in frameworks:
@@ -169,29 +196,40 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     _check_profile(results_dir, profile, epochs)
-    tasks, skipped = plan(cases, frameworks, modes, n_seeds, parity, results_dir)
+    st = store.ResultStore(results_dir, repair=repair)
+    notes = st.check()  # refuses (or repairs) damaged tables before anything runs
+    for note in notes:
+        print(note, file=sys.stderr, flush=True)
+    tasks, skipped = plan(cases, frameworks, modes, n_seeds, parity, st)
 
-    store.write_table(_frame(_case_rows(CASES.values(), profile), CASE_COLUMNS), results_dir / "cases.csv")
+    st.replace("cases.csv", _frame(_case_rows(CASES.values(), profile), CASE_COLUMNS))
     fingerprints = _fingerprints(cases)
     env_extra = {"profile": profile, "seeds": n_seeds, "epochs_override": epochs,
                  "keras_steps_per_execution": keras_steps_per_execution, "jobs": jobs,
                  "frameworks": list(frameworks), "modes": list(modes)}
-    _write_environment(results_dir, fingerprints, env_extra)
+    _write_environment(st, fingerprints, env_extra)
 
     statuses: dict[str, int] = {}
     parity_failed: list[str] = []
+    left: list[tuple[str, str]] = []
     bar = _Progress(len(tasks), progress)
-    for task, tables in _iterate(tasks, profile, epochs, keras_steps_per_execution, jobs, bar.start):
-        _merge(results_dir, tables)
-        if task.kind == "run":
-            status = tables["runs"][0]["status"]
-            statuses[status] = statuses.get(status, 0) + 1
-        elif not tables["parity"][0]["passed"]:
-            parity_failed.append(f"{task.case} [{task.dtype}]")
-        bar.finish(task)
-    bar.close()
-    _write_environment(results_dir, fingerprints, env_extra)
-    return SuiteSummary(len(tasks), skipped, statuses, parity_failed, results_dir)
+    done = 0
+    try:
+        mine = claimed(st, tasks, left, notify=bar.note)
+        for task, tables in _iterate(mine, profile, epochs, keras_steps_per_execution, jobs, bar.start):
+            st.record(tables, task.id)
+            done += 1
+            if task.kind == "run":
+                status = tables["runs"][0]["status"]
+                statuses[status] = statuses.get(status, 0) + 1
+            elif not tables["parity"][0]["passed"]:
+                parity_failed.append(f"{task.case} [{task.dtype}]")
+            bar.finish(task)
+    finally:
+        bar.close()
+        st.close()
+    _write_environment(st, fingerprints, env_extra)
+    return SuiteSummary(done, skipped, statuses, parity_failed, results_dir, left, notes)
 
 
 def _fingerprints(cases: Iterable[Case]) -> dict[str, str]:
@@ -212,34 +250,28 @@ def _frame(rows, columns):
     return pd.DataFrame(rows, columns=list(columns))
 
 
-def _write_environment(results_dir: Path, fingerprints: dict, extra: dict) -> None:
+def _write_environment(st: store.ResultStore, fingerprints: dict, extra: dict) -> None:
     """Describe the machine now; keep what earlier invocations into this directory recorded
-    (their dataset fingerprints, frameworks and modes) so a resumed or extended run adds to it."""
+    (their dataset fingerprints, frameworks and modes) so a resumed or extended run adds to it.
+    Read and written under the store's lock: concurrent suites add to each other's record."""
     import json
 
-    path = results_dir / "environment.json"
-    try:
-        previous = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        previous = {}
-    extra = dict(extra)
-    for key in ("frameworks", "modes"):
-        extra[key] = list(dict.fromkeys([*previous.get(key, []), *extra.get(key, [])]))
-    datasets = {**previous.get("datasets", {}), **fingerprints}
-    store.write_json(collect_environment(datasets=datasets, **extra), path)
+    path = st.directory / "environment.json"
+    env = None
+    with st.lock:
+        try:
+            previous = json.loads(path.read_text()) if path.exists() else {}
+        except (OSError, ValueError):
+            previous = {}
+        extra = dict(extra)
+        for key in ("frameworks", "modes"):
+            extra[key] = list(dict.fromkeys([*previous.get(key, []), *extra.get(key, [])]))
+        datasets = {**previous.get("datasets", {}), **fingerprints}
+        env = collect_environment(datasets=datasets, **extra)
+        store.write_json(env, path)
 
 
-def _merge(results_dir: Path, tables: dict) -> None:
-    if "runs" in tables:
-        store.upsert_rows(results_dir / "epochs.csv", tables["epochs"], EPOCH_COLUMNS, RUN_KEY)
-        store.upsert_rows(results_dir / "runs.csv", tables["runs"], RUN_COLUMNS, RUN_KEY)
-    else:
-        store.upsert_rows(results_dir / "parity_epochs.csv", tables["parity_epochs"], PARITY_EPOCH_COLUMNS,
-                          ("case", "dtype"))
-        store.upsert_rows(results_dir / "parity.csv", tables["parity"], PARITY_COLUMNS, ("case", "dtype"))
-
-
-def _iterate(tasks: list[Task], profile: str, epochs: int | None, spe: int, jobs: int, on_start):
+def _iterate(tasks: Iterable[Task], profile: str, epochs: int | None, spe: int, jobs: int, on_start):
     if jobs == 1:
         for task in tasks:
             on_start(task)
@@ -269,6 +301,13 @@ class _Progress:
             self.bar.set_postfix_str(task.label)
         elif self.enabled:
             print(f"[{self.count + 1}/{self.total}] {task.label} ...", file=sys.stderr, flush=True)
+
+    def note(self, message: str) -> None:
+        """A line for the user that does not break the bar."""
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr, flush=True)
 
     def finish(self, task: Task) -> None:
         self.count += 1

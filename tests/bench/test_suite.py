@@ -28,6 +28,7 @@ from scratchnet.bench.suite import run_suite
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 TABLES = ("runs.csv", "epochs.csv", "cases.csv", "environment.json")
+STORE_FILES = (".lock", ".claims")  # the store's lock and task claims
 TMP_NAME = re.compile(r"^\.(runs|epochs|cases|environment|parity|parity_epochs)\.(csv|json)\..+\.tmp$")
 
 
@@ -164,7 +165,7 @@ def _check_dir_is_sane(results: Path) -> pd.DataFrame:
     """No truncated table: every file is a real table (parses, has its columns) or a .*.tmp."""
     names = sorted(p.name for p in results.iterdir())
     for name in names:
-        assert name in TABLES or TMP_NAME.match(name), f"unexpected file {name}"
+        assert name in TABLES or name in STORE_FILES or TMP_NAME.match(name), f"unexpected file {name}"
     runs = store.read_table(results / "runs.csv", RUN_COLUMNS)
     epochs = store.read_table(results / "epochs.csv", EPOCH_COLUMNS)
     cases = store.read_table(results / "cases.csv", CASE_COLUMNS)
@@ -248,7 +249,8 @@ def test_upsert_replaces_same_key_and_keeps_others(tmp_path):
     snapshot = path.read_bytes()
     assert len(store.upsert_rows(path, [], cols, key)) == 4
     assert path.read_bytes() == snapshot
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]  # no temp file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "t.csv"]  # no temp file left behind
+    assert (tmp_path / ".lock").read_text() == ""  # the lock was released cleanly
 
 
 def test_read_table_absent_and_missing_columns(tmp_path):
