@@ -4,9 +4,13 @@
     scratchnet-bench run [--cases GLOB] [--frameworks ...] [--modes ...] [--seeds N] [--quick] [--jobs N]
     scratchnet-bench parity [--cases GLOB | --layers 2,3,1 --activation sigmoid ...]
     scratchnet-bench report [--results results/] [--out results/]
+    scratchnet-bench check path/to/net.py:factory --case CASE [--epochs N] [--dtype float64]
 
-Exit status: 0 on success; 1 when a parity check fails (``parity``) or a run errored
-(``run``); 2 for bad arguments.
+``--case-file cases.toml`` (list, run, parity, check; repeatable) adds your own cases
+(:mod:`scratchnet.bench.casefile`); installed ``scratchnet.cases`` plugins are always added.
+
+Exit status: 0 on success; 1 when a parity check fails (``parity``, ``check``) or a run errored
+(``run``); 2 for bad arguments or input.
 """
 from __future__ import annotations
 
@@ -35,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scratchnet-bench", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("list", help="list the registered cases")
+    lst = sub.add_parser("list", help="list the registered cases")
+    _case_file_option(lst)
 
     run = sub.add_parser(
         "run", help="train cases with both frameworks and record results",
@@ -62,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--repair", action="store_true",
                      help="move a damaged table aside as NAME.damaged-<time> and keep its valid rows "
                           "(default: refuse it, naming file, line and reason)")
+    _case_file_option(run)
 
     par = sub.add_parser(
         "parity", help="check scratchnet against its Keras twin step for step",
@@ -81,6 +87,24 @@ def _parser() -> argparse.ArgumentParser:
     par.add_argument("--rows", type=_positive, default=32)
     par.add_argument("--epochs", type=_positive, default=3)
     par.add_argument("--results", default=None, help="also record the checks in this results directory")
+    _case_file_option(par)
+
+    chk = sub.add_parser(
+        "check", help="check your own hand-written network against its Keras twin, step for step",
+        description="Build the Keras twin of TARGET's describe(), give it the network's initial weights, train "
+                    "both in lockstep on the case's training rows and batch order, compare every weight after "
+                    "every step, and print the verdict: pass, or the first step and weight where they part and "
+                    "what the pattern usually means. TARGET is path/to/file.py:factory or "
+                    "package.module:factory (the protocol: scratchnet/bench/foreign.py). Exit 0 pass, 1 fail, "
+                    "2 bad input.")
+    chk.add_argument("target", help="path/to/file.py:factory or package.module:factory")
+    chk.add_argument("--case", required=True, help="the case whose data, batch size and order are used")
+    chk.add_argument("--epochs", type=_positive, default=3, help="lockstep epochs (default 3)")
+    chk.add_argument("--dtype", default=None, choices=["float32", "float64"],
+                     help="arithmetic of the twin and the data (default: describe()'s dtype)")
+    chk.add_argument("--rows", type=_positive, default=None, help="use only the first N training rows")
+    chk.add_argument("--seed", type=int, default=0, help="seeds the per-epoch order of a shuffling case")
+    _case_file_option(chk)
 
     rep = sub.add_parser("report", help="write REPORT.md, report.html and figures from recorded results")
     rep.add_argument("--results", default="results", help="directory holding the recorded tables")
@@ -92,7 +116,44 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _case_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--case-file", action="append", default=[], metavar="TOML",
+                        help="add the cases of this TOML file (repeatable; see scratchnet/bench/casefile.py)")
+
+
+def _user_cases(args) -> list:
+    from .casefile import load_user_cases
+
+    return load_user_cases(getattr(args, "case_file", []) or [])
+
+
+def _cmd_check(args) -> int:
+    from .cases import get_case
+    from .check import check_foreign
+    from .foreign import case_mismatches, load_foreign
+    from .runner import dataset_for
+
+    _user_cases(args)
+    case = get_case(args.case)
+    net = load_foreign(args.target)
+    dtype = args.dtype or net.description.dtype
+    ds = dataset_for(case, dtype)
+    n = ds.n_train if args.rows is None else min(args.rows, ds.n_train)
+    print(f"checking {args.target} ({net.description.label()}) against Keras on {case.name}: {n} rows, "
+          f"batch {case.batch_size or 'full'}, {'shuffled' if case.shuffle else 'in order'}, {args.epochs} "
+          f"epoch(s), {dtype}", file=sys.stderr, flush=True)
+    result = check_foreign(net, ds.X_train[:n], ds.y_train[:n], batch_size=case.batch_size, epochs=args.epochs,
+                           shuffle=case.shuffle, seed=args.seed, dtype=dtype, case=case.name)
+    differ = case_mismatches(net.description, case, ds.n_features)
+    if differ:
+        result.notes.append("your network is not the case's model (" + "; ".join(differ) + "); the check "
+                            "uses your describe() and only the case's data, batch size and order")
+    print(result.verdict())
+    return 0 if result.passed else 1
+
+
 def _cmd_list(args) -> int:
+    _user_cases(args)
     print(f"{'case':36s} {'dataset':20s} {'layers':34s} {'optimizer':44s} {'batch':>5s} {'epochs':>6s} dtype")
     for c in CASES.values():
         mark = "" if c.equivalent else "  (published, not equivalent)"
@@ -104,6 +165,10 @@ def _cmd_list(args) -> int:
 def _cmd_run(args) -> int:
     from .suite import run_suite
 
+    user = {c.name for c in _user_cases(args)}
+    if args.jobs > 1 and user & {c.name for c in select_cases(args.cases)}:
+        raise ValueError("--jobs > 1 does not carry --case-file or plugin cases to the worker processes; "
+                         "run them with --jobs 1")
     for fw in args.frameworks:
         if fw not in FRAMEWORKS:
             raise ValueError(f"--frameworks: unknown framework {fw!r}; valid: {list(FRAMEWORKS)}")
@@ -164,6 +229,7 @@ def _cmd_parity(args) -> int:
     else:
         from .suite import parity_dtypes, run_parity_for_case
 
+        _user_cases(args)
         reports = []
         for case in select_cases(args.cases):
             for dtype in parity_dtypes(case):
@@ -201,7 +267,8 @@ def _cmd_report(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = _parser().parse_args(argv)
-    handler = {"list": _cmd_list, "run": _cmd_run, "parity": _cmd_parity, "report": _cmd_report}[args.command]
+    handler = {"list": _cmd_list, "run": _cmd_run, "parity": _cmd_parity, "report": _cmd_report,
+               "check": _cmd_check}[args.command]
     try:
         return handler(args)
     except (ValueError, FileNotFoundError) as exc:
