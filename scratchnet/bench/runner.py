@@ -332,11 +332,7 @@ def _run(case: Case, framework: str, seed: int, mode: str, epochs: int, spe: int
     if rec.rows:
         last = rec.rows[-1]
         row.update({k: last[k] for k in ("train_loss", "test_loss", "train_mse", "test_mse")})
-        curve = [r["test_loss"] for r in rec.rows]
-        conv = metrics.convergence_epoch(curve, case.target_loss)
-        stt = metrics.seconds_to_target(curve, secs, case.target_loss)
-        row["convergence_epoch"] = conv if conv is not None else math.nan
-        row["seconds_to_target"] = stt if stt is not None else math.nan
+        row.update(metrics.run_convergence([r["test_loss"] for r in rec.rows], secs, case.target_loss))
     if rec.status == "ok":
         row["predict_seconds"] = _time_predict(model.predict if framework == "scratchnet" else predict_api,
                                                ds.X_test)

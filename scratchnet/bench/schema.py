@@ -7,6 +7,7 @@ Files under a results directory (all written atomically: temp file, then rename)
 ``parity.csv``         one row per parity check (case x dtype)                -> PARITY_COLUMNS
 ``parity_epochs.csv``  one row per parity-check epoch                         -> PARITY_EPOCH_COLUMNS
 ``cases.csv``          one row per registered case (metadata for the report)  -> CASE_COLUMNS
+``targets.csv``        one row per case x mode: the shared convergence target  -> TARGET_COLUMNS
 ``environment.json``   machine, versions, BLAS/threads, git commit, dataset fingerprints
 
 Every read goes through ``scratchnet.bench.store`` (validated: see INTEGER_COLUMNS and
@@ -21,6 +22,13 @@ Conventions:
 * Losses are the case's compiled loss, MSE is ``mean((y_pred - y)**2)``; both computed
   by the harness from predictions (``scratchnet.bench.metrics``), never from a
   framework's logs. ``epoch`` counts from 1. Times are seconds, memory MiB.
+* ``target_loss``, ``target_rule``, ``convergence_epoch``, ``seconds_to_target`` and
+  ``still_improving`` of a run row are first written by the runner (``target_rule``
+  "declared" or "provisional": the run's own final loss) and rewritten by the suite
+  once it has every framework's runs (``scratchnet.bench.targets``: "declared" or
+  "derived", the same target for every framework and seed of a case and mode).
+  ``convergence_epoch`` and ``seconds_to_target`` are empty when the run never reached
+  the target (censored).
 """
 from __future__ import annotations
 
@@ -58,6 +66,8 @@ RUN_COLUMNS = (
     "seconds_to_target", # NaN if it did not converge
     "keras_steps_per_execution",
     "started_at",        # ISO 8601 UTC
+    "target_rule",       # how target_loss was set: "declared", "derived" or "provisional"
+    "still_improving",   # bool: test loss still falling >1% over the last 10% of epochs
 )
 
 EPOCH_COLUMNS = (
@@ -131,3 +141,12 @@ NUMERIC_COLUMNS = INTEGER_COLUMNS | frozenset({
     "weight_tol", "scratchnet_loss", "keras_loss", "max_abs_weight_diff", "max_rel_weight_diff", "claim_test_mse",
 })
 FLAG_COLUMNS = frozenset({"passed", "equivalent"})
+
+TARGET_COLUMNS = (
+    "case",
+    "mode",
+    "target_loss",       # the shared target (NaN when no framework has an eligible run)
+    "target_rule",       # "declared" (the case's target_loss) or "derived" (metrics.TARGET_RULE)
+    "budget_epochs",     # the full epoch budget: runs asking fewer epochs are left out of the rule
+    "from_runs",         # e.g. "keras: median 0.6179 of 5; scratchnet: median 0.6077 of 5"
+)

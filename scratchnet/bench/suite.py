@@ -10,6 +10,9 @@ recorded with its status and the suite goes on.
 Several processes may share a results directory: each task is claimed just before it is
 dispatched, and one that another live process has claimed (or recorded meanwhile) is left
 to it and listed in ``SuiteSummary.left`` -- no task is trained twice.
+At the end it re-measures every run of the directory against the shared convergence
+target of its case and mode (:func:`scratchnet.bench.targets.update_results`: writes
+``targets.csv`` and the target columns of ``runs.csv``), which needs all frameworks' runs.
 
 Parity checks run on the first ``PARITY_ROWS`` training rows for ``PARITY_EPOCHS`` epochs
 in float64 for every case (ReLU kinks make float32 parity ill-defined), and also in float32
@@ -23,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import store
+from . import store, targets
 from .cases import CASES, Case, build_model
 from .environment import collect_environment
 from .runner import DEFAULT_KERAS_STEPS_PER_EXECUTION, dataset_for, run_case
@@ -225,6 +228,7 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
             elif not tables["parity"][0]["passed"]:
                 parity_failed.append(f"{task.case} [{task.dtype}]")
             bar.finish(task)
+        targets.update_results(st)  # every framework's runs are in: shared convergence targets
     finally:
         bar.close()
         st.close()

@@ -233,7 +233,7 @@ def test_case_validation():
         dataclasses.replace(base, batch_size=0)
     with pytest.raises(ValueError, match="profile"):
         base.epochs_for("medium")
-    assert base.epochs_for("full") == 150 and base.epochs_for("fast") == 30
+    assert base.epochs_for("full") == 1500 and base.epochs_for("fast") == 30
     assert math.isclose(dict(base.optimizer_params)["learning_rate"], 2.0)
 
 

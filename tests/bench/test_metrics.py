@@ -30,10 +30,10 @@ INF = math.inf
         ([1.0, 0.5, 0.2, 0.1], 1.0, 1),
         ([1.0, 0.5, 0.2, 0.1], 0.201, 3),   # 0.2 <= 0.20301
         ([1.0, 0.5, 0.2031, 0.1], 0.201, 4),  # 0.2031 > 0.20301 -> the next epoch
-        # without a target: the reference is the best loss reached
+        # without a target: the reference is the run's own final loss (provisional)
         ([1.0, 0.5, 0.2, 0.1], None, 4),
-        ([1.0, 0.1005, 0.1, 0.3], None, 2),  # 0.1005 <= 0.101 counts before the minimum
-        ([1.0, 0.102, 0.1, 0.3], None, 3),   # 0.102 > 0.101
+        ([1.0, 0.3025, 0.1, 0.3], None, 2),  # final 0.3 -> 0.3025 <= 0.303 counts first
+        ([1.0, 0.304, 0.1, 0.3], None, 3),   # 0.304 > 0.303; 0.1 is below it
         ([0.7], None, 1),
         # a curve that rises again: first hit counts, later values do not matter
         ([0.5, 0.2, 0.9, 0.9], 0.2, 2),
@@ -51,7 +51,7 @@ def test_convergence_epoch_never_reached_is_none(curve):
 
 def test_convergence_epoch_ignores_nan_and_inf_entries():
     curve = [NAN, 0.5, NAN, 0.2, INF]
-    assert convergence_epoch(curve) == 4             # reference = min of finite = 0.2
+    assert convergence_epoch(curve) == 4             # reference = last finite = 0.2
     assert convergence_epoch(curve, 0.5) == 2        # the leading NaN never "reaches" anything
     assert convergence_epoch([NAN, 0.3], 0.5) == 2
     # -inf is not finite: it is neither the reference nor a hit
@@ -72,7 +72,7 @@ def test_convergence_epoch_one_percent_boundary_is_inclusive():
     assert convergence_epoch([102.0, 101.0, 100.5], 100.0) == 2
     just_above = float(np.nextafter(101.0, np.inf))
     assert convergence_epoch([102.0, just_above, 100.5], 100.0) == 3
-    # the same boundary when the reference is the curve's own minimum
+    # the same boundary when the reference is the curve's own final loss
     assert convergence_epoch([103.0, 101.0, 100.0], None) == 2
     assert convergence_epoch([103.0, just_above, 100.0], None) == 3
     # rel_tol is honoured: a 5 % band admits 105 for target 100
@@ -92,7 +92,7 @@ def test_seconds_to_target_sums_epochs_up_to_convergence():
     assert seconds_to_target(losses, secs, 0.5) == 1.0 + 2.0
     assert seconds_to_target(losses, secs, 1.0) == 1.0
     assert seconds_to_target(losses, secs, 0.2) == 1.0 + 2.0 + 4.0
-    assert seconds_to_target(losses, secs) == 15.0          # reference: best loss, epoch 4
+    assert seconds_to_target(losses, secs) == 15.0          # reference: final loss, epoch 4
     assert seconds_to_target(losses, secs, 0.01) is None    # never reached
     assert seconds_to_target([NAN, NAN], [1.0, 2.0]) is None
     # NaN epochs still cost their time when they come before the hit

@@ -27,9 +27,9 @@ from scratchnet.bench.suite import run_suite
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-TABLES = ("runs.csv", "epochs.csv", "cases.csv", "environment.json")
+TABLES = ("runs.csv", "epochs.csv", "cases.csv", "environment.json", "targets.csv")
 STORE_FILES = (".lock", ".claims")  # the store's lock and task claims
-TMP_NAME = re.compile(r"^\.(runs|epochs|cases|environment|parity|parity_epochs)\.(csv|json)\..+\.tmp$")
+TMP_NAME = re.compile(r"^\.(runs|epochs|cases|environment|parity|parity_epochs|targets)\.(csv|json)\..+\.tmp$")
 
 
 def _suite(results_dir, cases, n_seeds=2, epochs=3, **kw):
@@ -40,6 +40,16 @@ def _suite(results_dir, cases, n_seeds=2, epochs=3, **kw):
 
 def _keys(frame):
     return [tuple(map(str, r)) for r in frame[list(RUN_KEY)].itertuples(index=False)]
+
+
+# Re-measured by the suite against the shared target of each case and mode whenever runs are
+# added (scratchnet.bench.targets): every other column of a recorded row stays as it was.
+SHARED_TARGET_COLUMNS = ["target_loss", "target_rule", "convergence_epoch", "seconds_to_target",
+                         "still_improving"]
+
+
+def _measured(frame):
+    return frame.drop(columns=SHARED_TARGET_COLUMNS)
 
 
 def _expected_keys(cases, n_seeds):
@@ -95,7 +105,13 @@ def test_suite_writes_schema_tables_and_resume_skips_everything(tmp_path):
     assert (more.done, more.skipped) == (2, 4)
     runs3 = pd.read_csv(tmp_path / "runs.csv")
     assert set(_keys(runs3)) == _expected_keys(cases, 3) and len(runs3) == 6
-    pd.testing.assert_frame_equal(runs3.iloc[:4].reset_index(drop=True), runs)
+    pd.testing.assert_frame_equal(_measured(runs3.iloc[:4].reset_index(drop=True)), _measured(runs))
+    # ... and the shared-target columns are the ones computed from all six runs' curves
+    from scratchnet.bench import targets
+
+    again3 = targets.evaluate(runs3, pd.read_csv(tmp_path / "epochs.csv")).runs
+    pd.testing.assert_frame_equal(runs3[SHARED_TARGET_COLUMNS], again3[SHARED_TARGET_COLUMNS], check_dtype=False)
+    assert (runs3["target_rule"] == "derived").all()
 
 
 def test_profile_mismatch_is_refused(tmp_path):
@@ -225,7 +241,8 @@ def test_killed_suite_leaves_whole_tables_and_resumes(tmp_path):
     # the rows recorded before the kill are untouched
     key = list(RUN_KEY)
     earlier = final.merge(partial[key], on=key).sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(earlier, partial.sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(_measured(earlier),
+                                  _measured(partial.sort_values(key).reset_index(drop=True)))
 
 
 # --------------------------------------------------------------------------- store
