@@ -26,18 +26,23 @@ Contract
 ``headline(results_dir) -> str`` is the report's headline sentence and
 ``update_readme(readme, results_dir)`` copies it into the README.
 
+Regenerating from unchanged tables gives byte-identical files: nothing reads the
+clock (the time shown is the newest ``started_at`` of runs.csv), bootstraps are
+seeded, PNGs carry no metadata, and no absolute path of the machine is printed.
+
 Layout: ``tables`` (load, select), ``stats``, ``formatting``, ``blocks``
-(document model), one module per section (``header``, ``headline_text``,
-``summary``, ``comparison``, ``parity_table``, ``claims``, ``figures``,
-``missing``), ``content`` (the ordered list of sections), ``render_markdown``,
-``render_html``, ``writing`` and ``readme``.
+(document model), ``provenance``, ``plotting``, one module per section
+(``header``, ``headline_text``, ``lead``, ``summary``, ``comparison``,
+``parity_table``, ``claims``, ``figures``, ``missing``), ``content`` (the ordered
+list of sections: the hook for a new one), ``render_markdown``, ``render_html``,
+``writing`` and ``readme``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import Image
+from .blocks import images_in
 from .content import compose
 from .headline_text import headline
 from .readme import update_readme
@@ -48,7 +53,7 @@ from .writing import write_atomic, write_figures
 
 __all__ = ["ReportPaths", "build_report", "headline", "update_readme"]
 
-TITLE = "scratchnet vs Keras: benchmark report"
+TITLE = "scratchnet benchmark report"
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ def build_report(results_dir: str | Path = "results",
     source = Path(results_dir)
     target = Path(out_dir) if out_dir is not None else source
     blocks = compose(load_results(source))
-    images = [block for block in blocks if isinstance(block, Image)]
+    images = images_in(blocks)
     names = [image.name for image in images]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:

@@ -3,7 +3,7 @@
 A report is a flat list of ``Block``: ``Heading``, ``Para`` (a sequence of
 ``Part``: plain text or ``("code" | "b", text)``), ``Bullets``, ``Table`` (all
 cells already text) and ``Image`` (a PNG in memory, written to ``figures/`` and
-embedded in the HTML). Blocks are frozen dataclasses; sections build them with
+embedded in the HTML) and ``Folded`` (a titled section, folded in HTML). Blocks are frozen dataclasses; sections build them with
 ``para``, ``kv`` and ``table_block``.
 """
 from __future__ import annotations
@@ -34,8 +34,15 @@ class Bullets:
 
 @dataclass(frozen=True)
 class Table:
+    """A table of text cells. ``groups``: optional (label, span) pairs drawn above the
+    headers in HTML, where ``short`` (same length as ``headers``) replaces the full
+    headers; markdown always shows the full ``headers``."""
+
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    groups: tuple[tuple[str, int], ...] = ()
+    short: tuple[str, ...] = ()
+    anchor: str = ""  # HTML id ("" for none)
 
 
 @dataclass(frozen=True)
@@ -43,9 +50,44 @@ class Image:
     name: str
     caption: str
     png: bytes
+    anchor: str = ""  # HTML id ("" for none)
 
 
-Block = Union[Heading, Para, Bullets, Table, Image]
+@dataclass(frozen=True)
+class Folded:
+    """A titled section: a level-2 heading in markdown, a ``<details>`` element in HTML."""
+
+    title: str
+    blocks: tuple["Block", ...]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Blocks shown side by side in HTML where the width allows (wrapping below where it
+    does not); one after the other in markdown."""
+
+    blocks: tuple["Block", ...]
+
+
+Block = Union[Heading, Para, Bullets, Table, Image, Folded, Columns]
+
+
+def fold(blocks: Sequence[Block]) -> list[Block]:
+    """Turn a section that starts with a level-2 heading into one ``Folded`` block."""
+    if not blocks or not isinstance(blocks[0], Heading) or blocks[0].level != 2:
+        return list(blocks)
+    return [Folded(blocks[0].text, tuple(blocks[1:]))]
+
+
+def images_in(blocks: Iterable[Block]) -> list[Image]:
+    """Every Image of ``blocks``, folded sections included, in document order."""
+    out: list[Image] = []
+    for block in blocks:
+        if isinstance(block, Image):
+            out.append(block)
+        elif isinstance(block, (Folded, Columns)):
+            out.extend(images_in(block.blocks))
+    return out
 
 
 def para(*parts: Part) -> Para:
@@ -56,5 +98,12 @@ def kv(label: str, value: str) -> tuple[Part, ...]:
     return (("b", f"{label}:"), f" {value}")
 
 
-def table_block(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
-    return Table(tuple(headers), tuple(tuple(str(c) for c in r) for r in rows))
+def table_block(headers: Sequence[str], rows: Iterable[Sequence[str]],
+                groups: Sequence[tuple[str, int]] = (), short: Sequence[str] = (),
+                anchor: str = "") -> Table:
+    rows = tuple(tuple(str(c) for c in r) for r in rows)
+    if short and len(short) != len(headers):
+        raise ValueError(f"short headers: {len(short)} for {len(headers)} columns")
+    if groups and sum(span for _, span in groups) != len(headers):
+        raise ValueError(f"header groups span {sum(s for _, s in groups)} of {len(headers)} columns")
+    return Table(tuple(headers), rows, tuple(groups), tuple(short), anchor)

@@ -1,22 +1,27 @@
-"""Sections comparing scratchnet with Keras: speed ratios and the test-MSE test.
+"""Sections comparing scratchnet with every other framework: speed ratios, MSE tests.
 
-``speed_blocks(res)``: per case and mode, median seconds per epoch of both
-frameworks, their ratio with a bootstrap CI, the parity state and whether the
-ratio is comparable (only when parity passed and the case is equivalent).
-``significance_blocks(res)``: Mann-Whitney U and Welch's t on the ok seeds'
-test MSE of both frameworks.
+``speed_blocks(res)``: per case, mode and framework, median seconds per epoch of
+scratchnet and the framework, their ratio with a bootstrap CI, the parity state
+and whether the ratio is comparable (only when parity passed and the case is
+equivalent). ``significance_blocks(res)``: Mann-Whitney U and Welch's t on the ok
+seeds' test MSE, only for pairs whose runs can differ (``runs_differ``).
 """
 from __future__ import annotations
 
 
 import numpy as np
+import pandas as pd
 from .blocks import Block, Heading, para, table_block
 from .formatting import fmt_interval, fmt_mse, fmt_p, fmt_ratio, fmt_time, mode_label
 from .parity_table import parity_state
 from .stats import MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, ratio_ci, ratio_of_medians
 from .tables import (
-    Results, case_order, finite_values, is_equivalent, median_of, modes_of, ok_runs, select,
+    REFERENCE_FRAMEWORK, Results, case_order, finite_values, frameworks_of, is_equivalent,
+    median_of, modes_of, ok_runs, select,
 )
+
+# Frameworks whose parity-mode runs repeat scratchnet's numbers by construction.
+PARITY_TWINS = ("keras",)
 
 
 def _comparability(res: Results, case: str, state: str, sizes: dict[str, int]) -> str:
@@ -31,25 +36,40 @@ def _comparability(res: Results, case: str, state: str, sizes: dict[str, int]) -
     return f"not comparable ({reason})"
 
 
-def _speed_row(res: Results, case: str, mode: str) -> tuple[str, ...]:
+def _seconds(runs: pd.DataFrame) -> np.ndarray:
+    return finite_values(ok_runs(runs)["seconds_per_epoch"])
+
+
+def _speed_row(res: Results, case: str, mode: str, fw: str) -> tuple[str, ...]:
     runs = select(res.runs, case=case, mode=mode)
-    sn = finite_values(ok_runs(select(runs, framework="scratchnet"))["seconds_per_epoch"])
-    kr = finite_values(ok_runs(select(runs, framework="keras"))["seconds_per_epoch"])
-    lo, hi = ratio_ci(kr, sn)
+    sn = _seconds(select(runs, framework=REFERENCE_FRAMEWORK))
+    other_runs = select(runs, framework=fw)
+    other = _seconds(other_runs)
+    lo, hi = ratio_ci(other, sn)
     state, parity_cell = parity_state(res, case)
-    return (case, mode_label(mode), fmt_time(median_of(sn)), fmt_time(median_of(kr)),
-            fmt_ratio(ratio_of_medians(kr, sn)), fmt_interval(lo, hi, fmt_ratio), parity_cell,
-            _comparability(res, case, state, {"scratchnet": sn.size, "keras": kr.size}))
+    if other_runs.empty:
+        other_time = "not run"
+    elif not len(ok_runs(other_runs)):
+        other_time = str(other_runs["status"].value_counts().index[0])
+    else:
+        other_time = fmt_time(median_of(other))
+    return (case, mode_label(mode), fw, fmt_time(median_of(sn)), other_time,
+            fmt_ratio(ratio_of_medians(other, sn)), fmt_interval(lo, hi, fmt_ratio), parity_cell,
+            _comparability(res, case, state, {REFERENCE_FRAMEWORK: sn.size, fw: other.size}))
 
 
 def speed_blocks(res: Results) -> list[Block]:
-    headers = ("Case", "Mode", "scratchnet time per epoch", "Keras time per epoch",
-               "Keras/scratchnet", "95% CI", "Parity", "Comparison")
-    rows = [_speed_row(res, case, mode) for case in case_order(res) for mode in modes_of(res, case)]
+    """Section builder: every framework's time per epoch against scratchnet's, per case and mode."""
+    headers = ("Case", "Mode", "Framework", "scratchnet time per epoch",
+               "Framework time per epoch", "Framework/scratchnet", "95% CI", "Parity",
+               "Comparison")
+    others = [fw for fw in frameworks_of(res) if fw != REFERENCE_FRAMEWORK]
+    rows = [_speed_row(res, case, mode, fw) for case in case_order(res)
+            for mode in modes_of(res, case) for fw in others]
     note = para("Ratio of median seconds per epoch (above 1: scratchnet is faster). CI: seeds "
-                 f"of each framework resampled independently, {N_RESAMPLES} resamples, "
-                 "percentile interval. A ratio is called comparable only when the case's "
-                 "parity check passed.")
+                f"of each framework resampled independently, {N_RESAMPLES} resamples, "
+                "percentile interval. A ratio is called comparable only when the case's "
+                "parity check passed.")
     return [Heading(2, "Speed"), note, table_block(headers, rows)]
 
 
@@ -57,21 +77,40 @@ def ok_test_mse(res: Results, case: str, mode: str, fw: str) -> np.ndarray:
     return finite_values(ok_runs(select(res.runs, case=case, mode=mode, framework=fw))["test_mse"])
 
 
-def _significance_row(res: Results, case: str, mode: str) -> tuple[str, ...]:
-    sn = ok_test_mse(res, case, mode, "scratchnet")
-    kr = ok_test_mse(res, case, mode, "keras")
-    p_mwu, p_welch, verdict = compare_mse(sn, kr)
+def runs_differ(mode: str, fw: str) -> bool:
+    """Whether scratchnet's and ``fw``'s runs can differ in ``mode``.
+
+    In parity mode the Keras twin starts from the same weights and batch order and
+    computes the same numbers (that is what the parity check verifies), so a test of
+    their MSE says nothing; every other pair, and every pair in native mode, is tested.
+    """
+    return not (mode == "parity" and fw in PARITY_TWINS)
+
+
+def _significance_row(res: Results, case: str, mode: str, fw: str) -> tuple[str, ...]:
+    sn = ok_test_mse(res, case, mode, REFERENCE_FRAMEWORK)
+    other = ok_test_mse(res, case, mode, fw)
+    p_mwu, p_welch, verdict = compare_mse(sn, other)
     label = case if is_equivalent(res, case) is not False else f"{case} (not equivalent by design)"
-    return (label, mode_label(mode), str(sn.size), str(kr.size), fmt_mse(median_of(sn)),
-            fmt_mse(median_of(kr)), fmt_p(p_mwu), fmt_p(p_welch), verdict)
+    return (label, mode_label(mode), fw, str(sn.size), str(other.size), fmt_mse(median_of(sn)),
+            fmt_mse(median_of(other)), fmt_p(p_mwu), fmt_p(p_welch), verdict)
 
 
 def significance_blocks(res: Results) -> list[Block]:
-    headers = ("Case", "Mode", "ok runs scratchnet", "ok runs Keras", "scratchnet median test MSE",
-               "Keras median test MSE", "Mann-Whitney U p", "Welch t p", "Verdict")
-    rows = [_significance_row(res, c, m) for c in case_order(res) for m in modes_of(res, c)]
-    note = para("Test MSE of the ok seeds of both frameworks; two-sided Mann-Whitney U gives the "
-                 "verdict, Welch's t is shown alongside. \"too few runs\": fewer than "
-                 f"{MIN_RUNS_FOR_TEST} per side; \"identical\": every value equal (both tests "
-                 "undefined).")
-    return [Heading(2, "Test MSE: scratchnet vs Keras"), note, table_block(headers, rows)]
+    """Section builder: test MSE of scratchnet against each framework, where runs differ."""
+    headers = ("Case", "Mode", "Framework", "ok runs scratchnet", "ok runs framework",
+               "scratchnet median test MSE", "Framework median test MSE", "Mann-Whitney U p",
+               "Welch t p", "Verdict")
+    others = [fw for fw in frameworks_of(res) if fw != REFERENCE_FRAMEWORK]
+    rows = [_significance_row(res, c, m, fw) for c in case_order(res) for m in modes_of(res, c)
+            for fw in others
+            if runs_differ(m, fw) and len(select(res.runs, case=c, mode=m, framework=fw))]
+    note = para("Only where the runs can differ: native mode, and in parity mode every "
+                "framework but the parity-checked Keras twin (identical by construction). "
+                "Test MSE of the ok seeds; two-sided Mann-Whitney U gives the verdict, Welch's "
+                f"t is shown alongside. \"too few runs\": fewer than {MIN_RUNS_FOR_TEST} per "
+                "side; \"identical\": every value equal (both tests undefined).")
+    if not rows:
+        return [Heading(2, "Test MSE significance"), note,
+                para("No pair of frameworks whose runs can differ was recorded.")]
+    return [Heading(2, "Test MSE significance"), note, table_block(headers, rows)]

@@ -1,21 +1,27 @@
 """The order of the report: one explicit list of section builders.
 
-A section builder is any ``Callable[[Results], list[Block]]``. ``SECTIONS`` is
-the report, top to bottom; ``compose(res)`` concatenates their blocks. To add a
-section, write its builder in a module of this package and add one line to
-``SECTIONS``. A builder may return ``Image`` blocks: ``build_report`` writes
-each to ``figures/<name>`` (names must be unique across the report).
+A section builder is any ``Callable[[Results], list[Block]]`` whose blocks start with
+a level-2 ``Heading``. ``SECTIONS`` is the report, top to bottom: first the answer
+(title, headline, summary figure and table, tutorial claims, figures), then the
+details, each wrapped in ``folded`` (a ``<details>`` element in HTML, a plain
+section in markdown). ``compose(res)`` concatenates their blocks.
+
+To add a section: write its builder in a module of this package and add one line
+to ``SECTIONS`` (``folded(my_blocks),`` for a detail). A builder may return
+``Image`` blocks; ``build_report`` writes each to ``figures/<name>`` (names must be
+unique across the report).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .blocks import Block
+from .blocks import Block, fold
 from .claims import claims_blocks
 from .comparison import significance_blocks, speed_blocks
 from .figures import figure_blocks
-from .header import case_blocks, definition_blocks, header_blocks
+from .header import case_blocks, definition_blocks, environment_blocks, title_blocks
 from .headline_text import headline_blocks
+from .lead import lead_blocks
 from .missing import missing_blocks
 from .parity_table import parity_blocks
 from .summary import summary_blocks
@@ -23,19 +29,30 @@ from .tables import Results
 
 SectionBuilder = Callable[[Results], list[Block]]
 
+
+def folded(build: SectionBuilder) -> SectionBuilder:
+    """``build`` as a detail section: folded in HTML, a plain section in markdown."""
+    def folded_section(res: Results) -> list[Block]:
+        return fold(build(res))
+    folded_section.__name__ = f"folded({build.__name__})"
+    return folded_section
+
+
 # The report, top to bottom. Add a section: one import above, one line here.
 SECTIONS: tuple[SectionBuilder, ...] = (
-    header_blocks,
+    title_blocks,
     headline_blocks,
-    definition_blocks,
-    case_blocks,
-    summary_blocks,
-    speed_blocks,
-    significance_blocks,
-    parity_blocks,
-    claims_blocks,
-    figure_blocks,
-    missing_blocks,
+    lead_blocks,                 # summary figure + one-row-per-case table
+    claims_blocks,               # tutorial claims and their verdicts
+    figure_blocks,               # loss curves (small multiples), convergence
+    folded(summary_blocks),      # per case, mode and framework
+    folded(speed_blocks),
+    folded(significance_blocks),
+    folded(parity_blocks),
+    folded(case_blocks),
+    folded(definition_blocks),
+    folded(environment_blocks),
+    folded(missing_blocks),
 )
 
 

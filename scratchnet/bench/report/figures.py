@@ -1,16 +1,19 @@
-"""Figures of the report, drawn from the tables.
+"""Figures of the report body, drawn from the tables.
 
-``make_figures(res) -> list[Image]``: one test-loss-per-epoch figure per case
-(median line and min-max band over ok seeds, per framework and mode), seconds
-per epoch of every group, and the parity weight drift per epoch. A figure with
-nothing finite to draw is left out. Figures are drawn on
-``matplotlib.figure.Figure`` objects (Agg canvas, never registered with
-pyplot), so no global figure state is created or leaked.
+``make_figures(res) -> list[Image]``:
+
+* ``loss_curves_<k>.png`` -- small multiples, ``CASES_PER_FIGURE`` cases a figure
+  (``GRID_COLUMNS`` across). Each case has a test-loss panel (median over ok seeds
+  per framework and mode, min-max band; log scale when the loss spans more than a
+  decade) above a parity-drift companion panel (max |weight difference| between
+  scratchnet and its Keras twin per epoch, from ``parity_epochs.csv``).
+* ``convergence.png`` -- per case (primary mode), convergence epoch and seconds to
+  target of every framework: median marker, min-max line over converged ok seeds.
+
+A figure with nothing finite to draw is left out. Colours, markers and the PNG
+encoding come from :mod:`.plotting` (Okabe-Ito palette, no PNG metadata).
 """
 from __future__ import annotations
-
-import io
-import re
 
 import numpy as np
 import pandas as pd
@@ -18,33 +21,14 @@ from matplotlib.figure import Figure
 
 from ..schema import RUN_KEY
 from .blocks import Block, Heading, Image, para
-from .formatting import DASH, mode_label
+from .formatting import mode_label
+from .plotting import MODE_STYLES, framework_color, framework_marker, png
 from .tables import (
-    Results, case_order, finite_values, frameworks_of, groups, modes_of, ok_runs, select,
+    Results, case_order, finite_values, modes_of, ok_runs, primary_mode, run_frameworks, select,
 )
 
-
-DPI = 100
-
-
-FRAMEWORK_COLORS = {"scratchnet": "tab:blue", "keras": "tab:orange"}
-
-
-MODE_STYLES = {"native": "-", "parity": "--"}
-
-
-FIGURE_PATTERNS = ("loss_*.png", "seconds_per_epoch.png", "parity_drift.png")
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "case"
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
-    fig.clear()
-    return buffer.getvalue()
+CASES_PER_FIGURE = 6
+GRID_COLUMNS = 3
 
 
 def _curve_table(res: Results, case: str, fw: str, mode: str) -> pd.DataFrame:
@@ -63,105 +47,148 @@ def _use_log(values: np.ndarray) -> bool:
     return bool(values.size and values.min() > 0 and values.max() / values.min() > 10)
 
 
-def _loss_figure(res: Results, case: str) -> bytes | None:
-    fig = Figure(figsize=(6.4, 3.6))
-    ax = fig.add_subplot()
+def _draw_loss(ax, res: Results, case: str, fws: list[str]) -> set[tuple[str, str]]:
+    """Test-loss curves of one case on ``ax``; returns the (framework, mode) pairs drawn."""
     drawn: list[np.ndarray] = []
+    pairs: set[tuple[str, str]] = set()
     for mode in modes_of(res, case):
-        for fw in frameworks_of(res):
+        for fw in fws:
             curves = _curve_table(res, case, fw, mode)
             if curves.empty or not np.isfinite(curves.to_numpy(dtype=float)).any():
                 continue
             med, lo, hi = curves.median(axis=1), curves.min(axis=1), curves.max(axis=1)
-            color = FRAMEWORK_COLORS.get(fw, "tab:gray")
-            ax.plot(med.index, med.to_numpy(), color=color, linestyle=MODE_STYLES.get(mode, ":"),
-                    label=f"{fw} ({mode_label(mode)}, n={curves.shape[1]})")
-            ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=color, alpha=0.15)
+            color = framework_color(fw, fws)
+            ax.plot(med.index, med.to_numpy(), color=color, linewidth=1.4,
+                    linestyle=MODE_STYLES.get(mode, ":"))
+            ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=color, alpha=0.15,
+                            linewidth=0)
             drawn.append(np.concatenate([lo.to_numpy(), hi.to_numpy()]))
-    if not drawn:
-        return None
-    if _use_log(np.concatenate(drawn)):
+            pairs.add((fw, mode))
+    if drawn and _use_log(np.concatenate(drawn)):
         ax.set_yscale("log")
-    ax.set(title=f"{case}: test loss per epoch (median, min–max band over seeds)",
-           xlabel="epoch", ylabel="test loss")
-    ax.title.set_fontsize(10)
+    ax.set_title(case, fontsize=9)
+    ax.set_ylabel("test loss (case loss)", fontsize=8)
+    ax.tick_params(labelsize=7)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    return _png(fig)
-
-
-def _speed_points(res: Results) -> list[tuple[str, str, np.ndarray]]:
-    points = []
-    for case, mode, fw, runs in groups(res):
-        values = finite_values(ok_runs(runs)["seconds_per_epoch"])
-        values = values[values > 0]
-        if values.size:
-            points.append((f"{case} · {fw} · {mode_label(mode)}", fw, values))
-    return points
-
-
-def _speed_figure(res: Results) -> bytes | None:
-    points = _speed_points(res)
-    if not points:
-        return None
-    fig = Figure(figsize=(6.4, min(1.2 + 0.35 * len(points), 12)))
-    ax = fig.add_subplot()
-    for y, (_, fw, values) in enumerate(points):
-        color = FRAMEWORK_COLORS.get(fw, "tab:gray")
-        ax.hlines(y, values.min(), values.max(), color=color, linewidth=2, alpha=0.5)
-        ax.plot(np.median(values), y, "o", color=color)
-    ax.set_xscale("log")
-    ax.set_yticks(range(len(points)), [label for label, _, _ in points], fontsize=8)
-    ax.invert_yaxis()
-    ax.set(title="Seconds per epoch (median dot, min–max line over ok seeds)",
-           xlabel="seconds per epoch (log scale)")
-    ax.title.set_fontsize(10)
-    ax.grid(True, axis="x", which="both", alpha=0.3)
-    return _png(fig)
-
-
-def _parity_figure(res: Results) -> bytes | None:
-    table = res.parity_epochs
-    fig = Figure(figsize=(6.4, 3.6))
-    ax = fig.add_subplot()
-    drawn = False
-    for (case, dtype), rows in table.groupby(["case", "dtype"], sort=False):
-        rows = rows.sort_values("epoch")
-        y = rows["max_abs_weight_diff"].to_numpy(dtype=float)
-        keep = np.isfinite(y) & (y > 0) & np.isfinite(rows["epoch"].to_numpy(dtype=float))
-        if keep.any():
-            ax.plot(rows["epoch"].to_numpy()[keep], y[keep], marker=".",
-                    label=f"{case} ({dtype or DASH})")
-            drawn = True
     if not drawn:
-        return None
-    ax.set_yscale("log")
-    ax.set(title="Parity: max |weight difference| per epoch", xlabel="epoch",
-           ylabel="max abs weight diff (log scale)")
-    ax.title.set_fontsize(10)
+        ax.text(0.5, 0.5, "no ok run with epoch rows", ha="center", va="center",
+                transform=ax.transAxes, fontsize=8)
+    return pairs
+
+
+def _draw_drift(ax, res: Results, case: str) -> bool:
+    """Parity drift of one case on ``ax``; returns whether a line was drawn."""
+    rows = select(res.parity_epochs, case=case).sort_values("epoch")
+    x = rows["epoch"].to_numpy(dtype=float)
+    y = rows["max_abs_weight_diff"].to_numpy(dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y) & (y > 0)
+    if keep.any():
+        ax.plot(x[keep], y[keep], color="#444444", marker=".", markersize=3, linewidth=1)
+        ax.set_yscale("log")
+    else:
+        ax.text(0.5, 0.5, "no parity drift recorded" if rows.empty else "drift 0 every epoch",
+                ha="center", va="center", transform=ax.transAxes, fontsize=7)
+        ax.set_yticks([])
+    ax.set_xlabel("epoch", fontsize=8)
+    ax.set_ylabel("parity drift\n(max |Δw|)", fontsize=7)
+    ax.tick_params(labelsize=7)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    return _png(fig)
+    return bool(keep.any())
+
+
+def _loss_grid(res: Results, cases: list[str], fws: list[str]) -> bytes | None:
+    rows = -(-len(cases) // GRID_COLUMNS)
+    cols = min(GRID_COLUMNS, len(cases))
+    fig = Figure(figsize=(4.2 * cols, 3.3 * rows))
+    grid = fig.add_gridspec(2 * rows, cols, height_ratios=[3, 1] * rows, hspace=0.15,
+                            wspace=0.3)
+    pairs: set[tuple[str, str]] = set()
+    drift = False
+    for i, case in enumerate(cases):
+        r, c = divmod(i, GRID_COLUMNS)
+        loss_ax = fig.add_subplot(grid[2 * r, c])
+        drift_ax = fig.add_subplot(grid[2 * r + 1, c], sharex=loss_ax)
+        loss_ax.tick_params(labelbottom=False)
+        pairs |= _draw_loss(loss_ax, res, case, fws)
+        drift |= _draw_drift(drift_ax, res, case)
+    if not (pairs or drift):
+        fig.clear()
+        return None
+    handles = []
+    for fw in fws:
+        for mode in ("parity", "native", ""):
+            if (fw, mode) in pairs:
+                (line,) = fig.axes[0].plot([], [], color=framework_color(fw, fws),
+                                           linestyle=MODE_STYLES.get(mode, ":"),
+                                           label=f"{fw} ({mode_label(mode)})")
+                handles.append(line)
+    if handles:
+        fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=8,
+                   bbox_to_anchor=(0.5, 1.0), frameon=False)
+    fig.subplots_adjust(top=0.93 if rows == 1 else 0.96)
+    return png(fig)
+
+
+def _spread(ax, y: float, values: np.ndarray, color: str, marker: str) -> None:
+    ax.hlines(y, values.min(), values.max(), color=color, linewidth=1.5)
+    ax.plot(np.median(values), y, marker, color=color, markersize=5)
+
+
+def _convergence_figure(res: Results, fws: list[str]) -> bytes | None:
+    cases = case_order(res)
+    drawn = False
+    fig = Figure(figsize=(11, 1.2 + 0.3 * len(cases)))
+    epoch_ax, time_ax = fig.subplots(1, 2, sharey=True)
+    step = 0.6 / max(1, len(fws))
+    for i, case in enumerate(cases):
+        mode = primary_mode(res, case)
+        for j, fw in enumerate(fws):
+            ok = ok_runs(select(res.runs, case=case, mode=mode, framework=fw))
+            y = i + (j - (len(fws) - 1) / 2) * step
+            color, marker = framework_color(fw, fws), framework_marker(fw)
+            epochs = finite_values(ok["convergence_epoch"])
+            seconds = finite_values(ok["seconds_to_target"])
+            seconds = seconds[seconds > 0]
+            if epochs.size:
+                _spread(epoch_ax, y, epochs, color, marker)
+                drawn = True
+            if seconds.size:
+                _spread(time_ax, y, seconds, color, marker)
+    if not drawn:
+        fig.clear()
+        return None
+    labels = [f"{c} ({mode_label(primary_mode(res, c))})" for c in cases]
+    epoch_ax.set_yticks(range(len(cases)), labels, fontsize=8)
+    epoch_ax.set_ylim(len(cases) - 0.5, -0.5)
+    epoch_ax.set_xlabel("convergence epoch (epochs)", fontsize=8)
+    time_ax.set_xlabel("seconds to target (s, log scale)", fontsize=8)
+    time_ax.set_xscale("log")
+    for ax in (epoch_ax, time_ax):
+        ax.grid(True, axis="x", which="both", alpha=0.3)
+        ax.tick_params(axis="x", labelsize=7)
+    for fw in fws:
+        epoch_ax.plot([], [], framework_marker(fw), color=framework_color(fw, fws), label=fw)
+    epoch_ax.legend(fontsize=7, loc="best")
+    fig.suptitle("Convergence: epochs and training seconds to the case's target "
+                 "(median marker, min–max line over converged ok seeds)", fontsize=10)
+    return png(fig)
 
 
 def make_figures(res: Results) -> list[Image]:
     images: list[Image] = []
-    used: set[str] = set()
-    for case in case_order(res):
-        png = _loss_figure(res, case)
-        if png is None:
-            continue
-        slug, n = _slug(case), 2
-        while slug in used:
-            slug, n = f"{_slug(case)}-{n}", n + 1
-        used.add(slug)
-        images.append(Image(f"loss_{slug}.png", f"{case}: test loss per epoch", png))
-    speed = _speed_figure(res)
-    if speed is not None:
-        images.append(Image("seconds_per_epoch.png", "Seconds per epoch", speed))
-    drift = _parity_figure(res)
-    if drift is not None:
-        images.append(Image("parity_drift.png", "Parity weight drift per epoch", drift))
+    fws = run_frameworks(res)
+    cases = [c for c in case_order(res) if len(select(res.runs, case=c))]
+    for k, start in enumerate(range(0, len(cases), CASES_PER_FIGURE), 1):
+        chunk = cases[start:start + CASES_PER_FIGURE]
+        data = _loss_grid(res, chunk, fws)
+        if data is not None:
+            caption = (f"Test loss per epoch (median, min–max band over ok seeds; solid: parity "
+                       f"mode, dashed: native) with parity drift below: {', '.join(chunk)}")
+            images.append(Image(f"loss_curves_{k}.png", caption, data))
+    convergence = _convergence_figure(res, fws)
+    if convergence is not None:
+        images.append(Image("convergence.png", "Convergence epoch and seconds to target per "
+                            "framework", convergence))
     return images
 
 

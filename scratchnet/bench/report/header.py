@@ -1,23 +1,22 @@
-"""Sections that say where the numbers come from: provenance, definitions, cases.
+"""Sections that say where the numbers come from: title, environment, definitions, cases.
 
-``header_blocks`` (title and provenance bullets from ``environment.json`` and
-the run table), ``definition_blocks`` (what each metric means) and
-``case_blocks`` (one row per registered case from ``cases.csv``). Each is a
-section builder: ``Results -> list[Block]``.
+``title_blocks`` (the title and a one-line provenance lede), ``environment_blocks``
+(machine, software, datasets, seeds and settings from ``environment.json`` and the
+run table; absolute paths reduced to file names), ``definition_blocks`` (what each
+metric means) and ``case_blocks`` (one row per registered case from ``cases.csv``).
+Each is a section builder: ``Results -> list[Block]``. Nothing here reads the clock.
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 
-import numpy as np
-
 from ..metrics import CONVERGENCE_DEFINITION
-from .blocks import Block, Bullets, Heading, kv, table_block
+from .blocks import Block, Bullets, Heading, kv, para, table_block
 from .formatting import fmt_int, fmt_mse
+from .provenance import env_get, git_text, recorded_at, results_label, scrub_paths, seeds_text
 from .stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
-from .tables import Results, finite_values, ok_runs, parse_flag, select
+from .tables import Results, finite_values, ok_runs, parse_flag, run_frameworks, select
 
 
 MSE_DEFINITION = (
@@ -32,14 +31,6 @@ TIMING_BOUNDARIES = (
 )
 
 
-def _get(mapping: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(mapping, dict):
-            return None
-        mapping = mapping.get(key)
-    return mapping
-
-
 def _describe(value: Any) -> str:
     """Free-form environment value as one line; "unknown" when absent."""
     if value is None or value == "" or value == {}:
@@ -51,20 +42,20 @@ def _describe(value: Any) -> str:
 
 def _describe_leaf(value: Any) -> str:
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, default=str)
-    return str(value)
+        return scrub_paths(json.dumps(value, sort_keys=True, default=str))
+    return scrub_paths(str(value))
 
 
 def _machine_line(env: dict[str, Any]) -> str:
-    cpu = _get(env, "machine", "cpu") or "unknown CPU"
-    cores = _get(env, "machine", "cores")
-    platform = _get(env, "machine", "platform") or "unknown platform"
+    cpu = env_get(env, "machine", "cpu") or "unknown CPU"
+    cores = env_get(env, "machine", "cores")
+    platform = env_get(env, "machine", "platform") or "unknown platform"
     cores_text = f"{cores} cores" if cores is not None else "unknown cores"
     return f"{cpu}, {cores_text}, {platform}"
 
 
 def _versions_line(env: dict[str, Any]) -> str:
-    versions = _get(env, "versions")
+    versions = env_get(env, "versions")
     if not isinstance(versions, dict) or not versions:
         return "unknown"
     known = ("python", "numpy", "tensorflow", "keras", "scikit-learn", "scratchnet")
@@ -73,21 +64,20 @@ def _versions_line(env: dict[str, Any]) -> str:
 
 
 def _datasets_line(env: dict[str, Any]) -> str:
-    datasets = _get(env, "datasets")
+    datasets = env_get(env, "datasets")
     if not isinstance(datasets, dict) or not datasets:
         return "unknown"
     return ", ".join(f"{name} (sha256 {str(fp)[:16]}…)" for name, fp in datasets.items())
 
 
 def _seeds_line(res: Results) -> str:
-    seeds = np.unique(finite_values(res.runs["seed"]))
-    setting = _get(res.env, "seeds")
-    return (f"{seeds.size} distinct seeds present in runs.csv "
-            f"(environment setting: {setting if setting is not None else 'unknown'})")
+    setting = env_get(res.env, "seeds")
+    return (f"{seeds_text(res)} (profile setting: "
+            f"{setting if setting is not None else 'unknown'})")
 
 
 def _steps_line(res: Results) -> str:
-    setting = _get(res.env, "keras_steps_per_execution")
+    setting = env_get(res.env, "keras_steps_per_execution")
     keras_rows = select(res.runs, framework="keras")
     recorded = sorted({int(v) for v in finite_values(keras_rows["keras_steps_per_execution"])})
     recorded_text = ", ".join(map(str, recorded)) if recorded else "none recorded"
@@ -101,25 +91,37 @@ def _runs_line(res: Results) -> str:
     return f"{total} runs recorded, {ok} ok, {total - ok} not ok (see Missing and failed)"
 
 
-def header_blocks(res: Results) -> list[Block]:
+def title_blocks(res: Results) -> list[Block]:
+    """Section builder: the title and a one-line provenance lede."""
+    frameworks = [fw for fw in run_frameworks(res) if fw != "scratchnet"]
+    versus = ", ".join(frameworks) if frameworks else "Keras"
+    commit = git_text(res)
+    commit = commit[:12] + ("+dirty" if commit.endswith("+dirty") else "") \
+        if commit != "unknown" else commit
+    lede = (f"Recorded {recorded_at(res)} · commit {commit} · profile "
+            f"{env_get(res.env, 'profile') or 'unknown'} · {seeds_text(res)} · "
+            f"{_runs_line(res).split(' (')[0]}")
+    return [Heading(1, f"scratchnet vs {versus}: benchmark report"), para(lede)]
+
+
+def environment_blocks(res: Results) -> list[Block]:
+    """Section builder: machine, software, data and settings of the recorded runs."""
     env = res.env
-    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     items = (
-        kv("Generated", generated),
-        kv("Results directory", str(res.directory)),
-        kv("Results recorded at", str(_get(env, "created_at") or "unknown")),
-        kv("Git commit", str(_get(env, "git_commit") or "unknown")),
+        kv("Results directory", results_label(res.directory)),
+        kv("Results recorded at", f"{recorded_at(res)} (newest run start)"),
+        kv("Git commit", git_text(res)),
         kv("Machine", _machine_line(env)),
-        kv("BLAS", _describe(_get(env, "blas"))),
-        kv("Threads", _describe(_get(env, "threads"))),
+        kv("BLAS", _describe(env_get(env, "blas"))),
+        kv("Threads", _describe(env_get(env, "threads"))),
         kv("Versions", _versions_line(env)),
         kv("Datasets", _datasets_line(env)),
         kv("Seeds", _seeds_line(res)),
-        kv("Profile", str(_get(env, "profile") or "unknown")),
+        kv("Profile", str(env_get(env, "profile") or "unknown")),
         kv("Keras steps_per_execution", _steps_line(res)),
         kv("Runs", _runs_line(res)),
     )
-    return [Heading(1, "scratchnet vs Keras: benchmark report"), Bullets(items)]
+    return [Heading(2, "Environment"), Bullets(items)]
 
 
 def definition_blocks(res: Results) -> list[Block]:  # noqa: ARG001 (section builder)

@@ -7,21 +7,40 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Iterable
-from .blocks import Block, Bullets, Heading, Para, Part, Table
 
+from .blocks import Block, Bullets, Columns, Folded, Heading, Image, Para, Part, Table
 
 HTML_CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
-max-width:1200px;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.6em}h2{font-size:1.3em;border-bottom:1px solid #ddd;padding-bottom:.2em;
-margin-top:1.6em}h3{font-size:1.1em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.85em;display:block;overflow-x:auto}
-th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1em auto;
+max-width:1240px;padding:0 .8em;color:#222;line-height:1.4}
+h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.2em;border-bottom:1px solid #ddd;
+padding-bottom:.1em;margin:.9em 0 .35em}h3{font-size:1.05em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.82em;display:block;overflow-x:auto;
+max-width:100%}
+th,td{border:1px solid #ccc;padding:.2em .45em;text-align:left;vertical-align:top;
+overflow-wrap:anywhere;max-width:28em}
 th{background:#f2f2f2}tr:nth-child(even) td{background:#fafafa}
-code{background:#f4f4f4;padding:0 .2em}figure{margin:1em 0}img{max-width:100%}
-figcaption{font-size:.85em;color:#555}
+th.group{text-align:center;background:#e8eef5}
+code{background:#f4f4f4;padding:0 .2em}figure{margin:.6em 0}
+img{max-width:100%;height:auto}figcaption{font-size:.82em;color:#555}
+.columns{display:flex;flex-wrap:wrap;gap:.2em 1.2em;align-items:flex-start}
+.columns>div{flex:0 1 auto;min-width:0;max-width:100%}
+.columns figure{margin:0;display:table}.columns figcaption{display:table-caption;
+caption-side:bottom}.columns table{font-size:.78em;margin:0}
+.columns th,.columns td{padding:.15em .35em}
+details{margin:.6em 0;border:1px solid #e2e2e2;border-radius:4px;padding:.2em .8em}
+details>summary{font-size:1.15em;font-weight:600;cursor:pointer;padding:.3em 0}
 """
+
+
+def _id(anchor: str) -> str:
+    return f' id="{html.escape(anchor)}"' if anchor else ""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _html_parts(parts: Iterable[Part]) -> str:
@@ -36,15 +55,35 @@ def _html_parts(parts: Iterable[Part]) -> str:
 
 
 def _html_table(table: Table) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
+    rows = []
+    if table.groups:
+        rows.append("<tr>" + "".join(
+            f'<th class="group" colspan="{span}">{html.escape(label)}</th>'
+            if span > 1 else f"<th>{html.escape(label)}</th>"
+            for label, span in table.groups) + "</tr>")
+    if table.short:
+        rows.append("<tr>" + "".join(
+            f'<th title="{html.escape(full)}">{html.escape(short)}</th>'
+            for full, short in zip(table.headers, table.short)) + "</tr>")
+    else:
+        rows.append("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
+                    + "</tr>")
     body = "\n".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                      for row in table.rows)
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+    return (f"<table{_id(table.anchor)}>\n<thead>{''.join(rows)}</thead>\n<tbody>\n{body}\n"
+            "</tbody>\n</table>")
+
+
+def _html_image(block: Image) -> str:
+    data = base64.b64encode(block.png).decode("ascii")
+    caption = html.escape(block.caption)
+    return (f'<figure{_id(block.anchor)}><img src="data:image/png;base64,{data}" '
+            f'alt="{caption}"><figcaption>{caption}</figcaption></figure>')
 
 
 def _html_block(block: Block) -> str:
     if isinstance(block, Heading):
-        return f"<h{block.level}>{html.escape(block.text)}</h{block.level}>"
+        return f'<h{block.level} id="{_slug(block.text)}">{html.escape(block.text)}</h{block.level}>'
     if isinstance(block, Para):
         return f"<p>{_html_parts(block.parts)}</p>"
     if isinstance(block, Bullets):
@@ -52,14 +91,19 @@ def _html_block(block: Block) -> str:
         return f"<ul>{items}</ul>"
     if isinstance(block, Table):
         return _html_table(block)
-    data = base64.b64encode(block.png).decode("ascii")
-    caption = html.escape(block.caption)
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{caption}">'
-            f"<figcaption>{caption}</figcaption></figure>")
+    if isinstance(block, Columns):
+        inner = "\n".join(f"<div>{_html_block(b)}</div>" for b in block.blocks)
+        return f'<div class="columns">\n{inner}\n</div>'
+    if isinstance(block, Folded):
+        inner = "\n".join(_html_block(b) for b in block.blocks)
+        return (f'<details id="{_slug(block.title)}"><summary>{html.escape(block.title)}'
+                f"</summary>\n{inner}\n</details>")
+    return _html_image(block)
 
 
 def render_html(blocks: list[Block], title: str) -> str:
     body = "\n".join(_html_block(b) for b in blocks)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(title)}</title>\n<style>{HTML_CSS}</style>\n</head>\n"
             f"<body>\n{body}\n</body>\n</html>\n")

@@ -1,13 +1,14 @@
 """Render a list of blocks as GitHub-flavoured markdown (pipe tables).
 
-``render_markdown(blocks) -> str``; images point at ``figures/<name>``; text is
-escaped so that no cell breaks a table.
+``render_markdown(blocks) -> str``; a ``Folded`` section is a level-2 heading;
+images point at ``figures/<name>``; text is escaped so that no cell breaks a table.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from .blocks import Block, Bullets, Heading, Para, Part, Table
+
+from .blocks import Block, Bullets, Columns, Folded, Heading, Para, Part, Table
 
 
 MD_SPECIAL = re.compile(r"([\\`*_<>|])")
@@ -44,6 +45,10 @@ def _md_block(block: Block) -> str:
         return "\n".join(f"- {_md_parts(item)}" for item in block.items)
     if isinstance(block, Table):
         return _md_table(block)
+    if isinstance(block, Columns):
+        return "\n\n".join(_md_block(b) for b in block.blocks)
+    if isinstance(block, Folded):
+        return "\n\n".join([f"## {_md_escape(block.title)}", *(_md_block(b) for b in block.blocks)])
     return f"![{_md_escape(block.caption)}](figures/{block.name})"
 
 

@@ -15,7 +15,7 @@ from ..schema import STATUSES
 from .blocks import Block, Heading, para, table_block
 from .formatting import DASH, NA, fmt_interval, fmt_mib, fmt_mse, fmt_num, fmt_time, mode_label
 from .stats import median_ci
-from .tables import Results, finite_values, groups, median_of, ok_runs, ordered
+from .tables import Results, finite_values, groups, median_of, ok_runs, ordered, timing_only
 
 
 SUMMARY_HEADERS = (
@@ -37,6 +37,9 @@ def median_ci_cell(values: np.ndarray) -> str:
 def convergence_cell(ok: pd.DataFrame) -> str:
     if ok.empty:
         return NA
+    if timing_only(ok):
+        done = ok["epochs_run"].to_numpy(dtype=float)
+        return f"timing only ({fmt_num(done.max())} of {fmt_num(ok['epochs'].max())} epochs)"
     epochs = finite_values(ok["convergence_epoch"])
     if epochs.size == 0:
         return f"did not converge, 0/{len(ok)}"

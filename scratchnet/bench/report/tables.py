@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import (
-    CASE_COLUMNS, EPOCH_COLUMNS, FRAMEWORKS, MODES, PARITY_COLUMNS, PARITY_EPOCH_COLUMNS,
+    CASE_COLUMNS, EPOCH_COLUMNS, MODES, PARITY_COLUMNS, PARITY_EPOCH_COLUMNS,
     RUN_COLUMNS, RUN_KEY,
 )
 
@@ -165,8 +165,34 @@ def case_order(res: Results) -> list[str]:
     return ordered([*res.cases["case"], *res.runs["case"]], [])
 
 
+# Column order of every per-framework table and figure; other labels follow alphabetically.
+PREFERRED_FRAMEWORKS = ("scratchnet", "keras", "keras-default", "sklearn")
+# Always listed (as "not run" where absent): the pair the suite exists to compare.
+BASELINE_FRAMEWORKS = ("scratchnet", "keras")
+REFERENCE_FRAMEWORK = "scratchnet"
+
+
+def framework_order(names: Iterable[str]) -> list[str]:
+    """``names`` deduplicated: PREFERRED_FRAMEWORKS first, then the others alphabetically."""
+    present = {n for n in names if n}
+    return ([n for n in PREFERRED_FRAMEWORKS if n in present]
+            + sorted(present - set(PREFERRED_FRAMEWORKS)))
+
+
 def frameworks_of(res: Results) -> list[str]:
-    return ordered([*FRAMEWORKS, *res.runs["framework"]], FRAMEWORKS)
+    """The baseline pair plus every framework label present in runs.csv, in column order."""
+    return framework_order([*BASELINE_FRAMEWORKS, *res.runs["framework"]])
+
+
+def run_frameworks(res: Results) -> list[str]:
+    """Only the framework labels present in runs.csv, in column order."""
+    return framework_order(res.runs["framework"])
+
+
+def primary_mode(res: Results, case: str) -> str:
+    """The mode a case is summarised in: "parity" when it has parity runs, else its first mode."""
+    modes = modes_of(res, case)
+    return modes[0] if modes else ""
 
 
 def modes_of(res: Results, case: str) -> list[str]:
@@ -195,13 +221,24 @@ def median_of(values: np.ndarray) -> float:
 
 
 def groups(res: Results) -> list[tuple[str, str, str, pd.DataFrame]]:
-    """(case, mode, framework, runs) for every combination, empty frame when not run."""
+    """(case, mode, framework, runs) for every recorded group, plus the baseline frameworks
+    of every case and mode with an empty frame where they were not run."""
     out = []
     for case in case_order(res):
         for mode in modes_of(res, case) or [""]:
             for fw in frameworks_of(res):
-                out.append((case, mode, fw, select(res.runs, case=case, mode=mode, framework=fw)))
+                runs = select(res.runs, case=case, mode=mode, framework=fw)
+                if len(runs) or fw in BASELINE_FRAMEWORKS:
+                    out.append((case, mode, fw, runs))
     return out
+
+
+def timing_only(ok: pd.DataFrame) -> bool:
+    """Every run of ``ok`` stopped before the epochs asked for: it measured time only
+    (e.g. keras-default), so its MSE and convergence say nothing about the case."""
+    asked, done = ok["epochs"].to_numpy(dtype=float), ok["epochs_run"].to_numpy(dtype=float)
+    known = np.isfinite(asked) & np.isfinite(done)
+    return bool(len(ok) and known.all() and (done < asked).all())
 
 
 def case_meta(res: Results, case: str) -> pd.Series | None:

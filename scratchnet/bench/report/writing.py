@@ -2,8 +2,8 @@
 
 ``write_atomic(path, data)`` goes through ``store.atomic_write_bytes`` (temp file
 in the same directory, then ``os.replace``). ``write_figures(directory, images)``
-writes every image and removes PNGs of this package's naming scheme
-(``FIGURE_PATTERNS``) that the current report did not produce.
+writes every image and removes the other PNGs of ``directory`` (the folder belongs
+to the report), so it always matches the report.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ..store import atomic_write_bytes
 from .blocks import Image
-from .figures import FIGURE_PATTERNS
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -20,6 +19,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_figures(directory: Path, images: list[Image]) -> list[Path]:
+    """Write every image to ``directory``; remove the PNGs there that no image produced."""
     paths = []
     for image in images:
         path = directory / image.name
@@ -27,8 +27,7 @@ def write_figures(directory: Path, images: list[Image]) -> list[Path]:
         paths.append(path)
     keep = {p.name for p in paths}
     if directory.is_dir():
-        for pattern in FIGURE_PATTERNS:
-            for stale in directory.glob(pattern):
-                if stale.name not in keep and stale.is_file():
-                    stale.unlink()
+        for stale in sorted(directory.glob("*.png")):
+            if stale.name not in keep and stale.is_file():
+                stale.unlink()
     return paths

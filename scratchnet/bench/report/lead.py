@@ -1,0 +1,193 @@
+"""The top of the report: the answer first.
+
+``lead_blocks(res)`` is a section builder giving, in this order, the summary figure
+(per case: every framework's time per epoch relative to scratchnet, median ratio
+with its 95 % bootstrap CI, log scale; cases whose parity check passed drawn with
+filled markers) and one compact table with one row per case: test MSE, convergence
+epoch and time per epoch per framework, and the ratios to scratchnet.
+
+Each case is summarised in its primary mode (``tables.primary_mode``: parity when
+the case has parity runs). Every framework label present in runs.csv gets a column,
+in ``tables.PREFERRED_FRAMEWORKS`` order. A cell of a framework without an ok run
+says why: "not run", or the runs' status ("unsupported", "diverged", ...). A
+framework whose ok runs stopped before the asked epochs (timing-only runs, e.g.
+keras-default) shows "timing only" instead of MSE and convergence.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .blocks import Block, Columns, Heading, Image, para, table_block
+from .formatting import NA, fmt_mse, fmt_num, fmt_ratio, fmt_time, mode_label
+from .parity_table import parity_state
+from .plotting import framework_color, framework_marker, png
+from .stats import ratio_ci, ratio_of_medians
+from .tables import (
+    REFERENCE_FRAMEWORK, Results, case_order, finite_values, median_of, ok_runs, primary_mode,
+    run_frameworks, select, timing_only,
+)
+
+SUMMARY_FIGURE = "summary_speed.png"
+SHORT_NAMES = {"scratchnet": "sn", "keras": "keras", "keras-default": "k-def", "sklearn": "skl"}
+
+
+def _short(fw: str) -> str:
+    return SHORT_NAMES.get(fw, fw)
+
+
+def _seconds(runs: pd.DataFrame) -> np.ndarray:
+    values = finite_values(ok_runs(runs)["seconds_per_epoch"])
+    return values[values > 0]
+
+
+def _why_empty(runs: pd.DataFrame) -> str:
+    """Cell text for a group without an ok run: "not run" or its most frequent status."""
+    if runs.empty:
+        return "not run"
+    counts = runs["status"].value_counts()
+    return str(counts.index[0])
+
+
+def _mse_cell(runs: pd.DataFrame) -> str:
+    ok = ok_runs(runs)
+    if ok.empty:
+        return _why_empty(runs)
+    if timing_only(ok):
+        return "timing only"
+    return fmt_mse(median_of(finite_values(ok["test_mse"])))
+
+
+def _convergence_cell(runs: pd.DataFrame) -> str:
+    ok = ok_runs(runs)
+    if ok.empty:
+        return _why_empty(runs)
+    if timing_only(ok):
+        return "timing only"
+    epochs = finite_values(ok["convergence_epoch"])
+    if epochs.size == 0:
+        return f"none of {len(ok)}"
+    text = fmt_num(median_of(epochs))
+    return text if epochs.size == len(ok) else f"{text} ({epochs.size}/{len(ok)})"
+
+
+def _time_cell(runs: pd.DataFrame) -> str:
+    values = _seconds(runs)
+    return fmt_time(median_of(values)) if values.size else _why_empty(runs) if ok_runs(
+        runs).empty else NA
+
+
+def _ratio_cell(runs: pd.DataFrame, reference: np.ndarray) -> str:
+    values = _seconds(runs)
+    if not values.size:
+        return _why_empty(runs) if ok_runs(runs).empty else NA
+    return fmt_ratio(ratio_of_medians(values, reference)) if reference.size else NA
+
+
+def _mode_cell(res: Results, case: str, mode: str) -> str:
+    state = parity_state(res, case)[0]
+    mark = {"pass": " ✓", "fail": " ✗"}.get(state, "")
+    return f"{mode_label(mode)}{mark}"
+
+
+def summary_table(res: Results) -> list[Block]:
+    """The compact per-case table (also used on its own by tests)."""
+    fws = run_frameworks(res)
+    others = [fw for fw in fws if fw != REFERENCE_FRAMEWORK]
+    headers = ["Case", "Mode (parity check)"]
+    short = ["case", "mode"]
+    groups: list[tuple[str, int]] = [("", 1), ("", 1)]
+    for label, unit in (("Test MSE", ""), ("Convergence epoch", ""), ("Time per epoch", "")):
+        headers += [f"{label}: {fw}" for fw in fws]
+        short += [_short(fw) for fw in fws]
+        groups.append((label + unit, len(fws)))
+    if others:
+        headers += [f"Time per epoch {fw}/{REFERENCE_FRAMEWORK}" for fw in others]
+        short += [_short(fw) for fw in others]
+        groups.append(("× scratchnet time", len(others)))
+    rows = []
+    for case in case_order(res):
+        mode = primary_mode(res, case)
+        runs = {fw: select(res.runs, case=case, mode=mode, framework=fw) for fw in fws}
+        reference = _seconds(runs.get(REFERENCE_FRAMEWORK, res.runs.iloc[0:0]))
+        rows.append((
+            case, _mode_cell(res, case, mode),
+            *(_mse_cell(runs[fw]) for fw in fws),
+            *(_convergence_cell(runs[fw]) for fw in fws),
+            *(_time_cell(runs[fw]) for fw in fws),
+            *(_ratio_cell(runs[fw], reference) for fw in others),
+        ))
+    names = ", ".join(f"{_short(fw)} = {fw}" for fw in fws if _short(fw) != fw)
+    note = para("One row per case in its primary mode (parity when run; ✓ parity check passed, "
+                "✗ failed). Medians over ok seeds; convergence epoch \"(k/n)\": k of n ok "
+                "seeds converged; \"× scratchnet time\": median time per epoch divided by "
+                "scratchnet's (above 1: scratchnet is faster)."
+                + (f" Columns: {names}." if names else ""))
+    return [table_block(headers, rows, groups, short, anchor="summary-table"), note]
+
+
+def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, bool]]:
+    """(case, framework, ratio, ci low, ci high, parity passed) for every drawable pair."""
+    points = []
+    others = [fw for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
+    for case in case_order(res):
+        mode = primary_mode(res, case)
+        reference = _seconds(select(res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
+        passed = parity_state(res, case)[0] == "pass"
+        for fw in others:
+            values = _seconds(select(res.runs, case=case, mode=mode, framework=fw))
+            ratio = ratio_of_medians(values, reference) if reference.size else float("nan")
+            if values.size and np.isfinite(ratio) and ratio > 0:
+                lo, hi = ratio_ci(values, reference)
+                points.append((case, fw, ratio, lo, hi, passed))
+    return points
+
+
+def summary_figure(res: Results) -> Image | None:
+    """Per case: each framework's time per epoch relative to scratchnet (log scale, 95% CI)."""
+    points = _ratio_points(res)
+    if not points:
+        return None
+    cases = list(dict.fromkeys(p[0] for p in points))
+    fws = list(dict.fromkeys(p[1] for p in points))
+    fig = Figure(figsize=(4.1, 1.1 + 0.17 * len(cases) * max(1, len(fws)) ** 0.5))
+    ax = fig.add_subplot()
+    step = 0.6 / max(1, len(fws))
+    for case, fw, ratio, lo, hi, passed in points:
+        y = cases.index(case) + (fws.index(fw) - (len(fws) - 1) / 2) * step
+        color = framework_color(fw, fws)
+        if np.isfinite(lo) and np.isfinite(hi) and lo > 0:
+            ax.hlines(y, lo, hi, color=color, linewidth=1.6)
+        ax.plot(ratio, y, framework_marker(fw), color=color, markersize=6,
+                markerfacecolor=color if passed else "white", markeredgewidth=1.4)
+    for fw in fws:
+        ax.plot([], [], framework_marker(fw), color=framework_color(fw, fws),
+                label=f"{fw} / {REFERENCE_FRAMEWORK}")
+    ax.plot([], [], "o", color="gray", markerfacecolor="white",
+            label="hollow: no passed parity check")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(cases)), cases, fontsize=7)
+    ax.set_ylim(len(cases) - 0.5, -0.5)
+    ax.set_xlabel("time per epoch ÷ scratchnet's (×, log scale)\n"
+                  "right of 1: scratchnet faster", fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title("Time per epoch relative to scratchnet (median, 95% CI)", fontsize=8)
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+    ax.legend(fontsize=6.5, loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=3,
+              frameon=False)
+    caption = ("Time per epoch of each framework divided by scratchnet's, per case "
+               "(median ratio, 95% bootstrap CI; filled: parity check passed)")
+    return Image(SUMMARY_FIGURE, caption, png(fig), anchor="summary-figure")
+
+
+def lead_blocks(res: Results) -> list[Block]:
+    """Section builder: the summary figure beside the compact per-case table, then its notes."""
+    table, note = summary_table(res)
+    figure = summary_figure(res)
+    if figure is None:
+        return [Heading(2, "Results per case"), table, note,
+                para(f"No speed ratio to draw: no case has ok timings of "
+                     f"{REFERENCE_FRAMEWORK} and another framework.")]
+    return [Heading(2, "Results per case"), Columns((figure, table)), note]

@@ -1,0 +1,161 @@
+"""Tests of the report's reading order, determinism and provenance.
+
+Against the recorded fixture (fixtures/report_run: scratchnet, keras, keras-default
+timing-only runs, sklearn with unsupported rows): the answer comes first (headline,
+summary figure, per-case table, claims) and the details after it, folded in HTML;
+every framework gets a column in the preferred order; "unsupported" shows as such;
+two builds from the same tables are byte-identical; no absolute path is printed.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scratchnet.bench.report import build_report
+from scratchnet.bench.report.provenance import scrub_paths
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
+CLAIM_CASE = "housing_sgd"
+PUBLISHED_CASE = "housing_sgd_published"
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _table(md: str, first_header: str) -> list[dict[str, str]]:
+    """Rows of the first pipe table whose first header is ``first_header``."""
+    lines = md.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith(f"| {first_header} |"))
+    block = []
+    for ln in lines[start:]:
+        if not ln.startswith("|"):
+            break
+        block.append(ln)
+    split = lambda ln: [_unescape(c.strip()) for c in re.split(r"(?<!\\)\|", ln)[1:-1]]  # noqa: E731
+    headers = split(block[0])
+    return [dict(zip(headers, split(ln))) for ln in block[2:]]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lead")
+    paths = build_report(FIXTURE, out)
+    return paths, paths.markdown.read_text(encoding="utf-8"), paths.html.read_text(encoding="utf-8")
+
+
+def test_answer_first_then_details(built):
+    _, md, html = built
+    order = ["# ", "## Headline", "## Results per case", "## Tutorial claims", "## Figures",
+             "## Summary", "## Speed", "## Test MSE significance", "## Parity", "## Cases",
+             "## Definitions", "## Environment", "## Missing and failed"]
+    positions = [md.index(("\n" if h != "# " else "") + h) for h in order]
+    assert positions == sorted(positions)
+    assert md.index("figures/summary_speed.png") < md.index("| Case | Mode (parity check) |")
+    for title in ("Summary", "Speed", "Test MSE significance", "Parity", "Environment"):
+        assert re.search(rf'<details id="[^"]+"><summary>{re.escape(title)}</summary>', html)
+    for title in ("Headline", "Results per case", "Tutorial claims"):
+        assert f"<summary>{title}</summary>" not in html
+
+
+def test_summary_table_has_every_framework_in_order(built):
+    _, md, _ = built
+    rows = _table(md, "Case")
+    runs = pd.read_csv(FIXTURE / "runs.csv")
+    fws = ["scratchnet", "keras", "keras-default", "sklearn"]
+    assert set(runs["framework"]) == set(fws)
+    header = list(rows[0])
+    assert [h.split(": ")[1] for h in header if h.startswith("Test MSE: ")] == fws
+    assert [h.split()[3].split("/")[0] for h in header if h.startswith("Time per epoch ")
+            and "/" in h] == fws[1:]
+    assert [r["Case"] for r in rows] == [CLAIM_CASE, PUBLISHED_CASE]
+    claim, published = rows
+    assert claim["Mode (parity check)"] == "parity ✓"
+    ok = runs[(runs["case"] == CLAIM_CASE) & (runs["mode"] == "parity")]
+    for fw in ("scratchnet", "keras", "sklearn"):
+        assert claim[f"Test MSE: {fw}"] == f"{ok[ok['framework'] == fw]['test_mse'].median():.4g}"
+    # keras-default ran in native mode only: the parity row says so instead of a gap
+    assert claim["Test MSE: keras-default"] == "not run"
+    assert published["Test MSE: sklearn"] == "unsupported"
+    assert published["Convergence epoch: sklearn"] == "unsupported"
+    assert published["Time per epoch sklearn/scratchnet"] == "unsupported"
+    assert all(cell for row in rows for cell in row.values())
+
+
+def test_timing_only_runs_show_no_mse(tmp_path):
+    d = tmp_path / "run"
+    shutil.copytree(FIXTURE, d)
+    runs = pd.read_csv(d / "runs.csv")
+    runs = runs[runs["mode"] == "native"]  # housing_sgd's primary mode becomes native
+    runs.to_csv(d / "runs.csv", index=False)
+    md = build_report(d, tmp_path / "out").markdown.read_text(encoding="utf-8")
+    claim = _table(md, "Case")[0]
+    assert claim["Test MSE: keras-default"] == "timing only"
+    assert claim["Convergence epoch: keras-default"] == "timing only"
+    sec = runs[(runs["case"] == CLAIM_CASE) & (runs["framework"] == "keras-default")]
+    assert claim["Time per epoch: keras-default"].endswith(" s")
+    assert float(claim["Time per epoch: keras-default"][:-2]) == pytest.approx(
+        sec["seconds_per_epoch"].median(), rel=5e-3)
+
+
+def test_foreign_label_sorts_after_known_frameworks(tmp_path):
+    d = tmp_path / "run"
+    shutil.copytree(FIXTURE, d)
+    runs = pd.read_csv(d / "runs.csv")
+    extra = runs[runs["framework"] == "keras"].copy()
+    extra["framework"] = "my_net"
+    extra2 = runs[runs["framework"] == "keras"].copy()
+    extra2["framework"] = "a_net"
+    pd.concat([extra, runs, extra2]).to_csv(d / "runs.csv", index=False)
+    md = build_report(d, tmp_path / "out").markdown.read_text(encoding="utf-8")
+    header = list(_table(md, "Case")[0])
+    assert [h.split(": ")[1] for h in header if h.startswith("Test MSE: ")] == [
+        "scratchnet", "keras", "keras-default", "sklearn", "a_net", "my_net"]
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first = build_report(FIXTURE, tmp_path / "a")
+    second = build_report(FIXTURE, tmp_path / "b")
+    files = lambda root: sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())  # noqa: E731
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+    for rel in files(tmp_path / "a"):
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    assert len(first.figures) == len(second.figures) > 0
+    for png in first.figures:
+        assert b"tEXt" not in png.read_bytes()  # no PNG text metadata (software, date)
+
+
+def test_no_absolute_path_in_report(tmp_path):
+    d = tmp_path / "deep" / "results"
+    shutil.copytree(FIXTURE, d)
+    env = json.loads((d / "environment.json").read_text())
+    env["blas"] = {"libraries": [{"internal_api": "openblas", "num_threads": 2,
+                                  "filepath": "/opt/venv/lib/python3.11/site-packages/"
+                                              "numpy.libs/libscipy_openblas64_-abc.so"}]}
+    (d / "environment.json").write_text(json.dumps(env))
+    paths = build_report(d.resolve())
+    for path in (paths.markdown, paths.html):
+        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", path.read_text("utf-8"))
+        assert str(tmp_path) not in text and "/opt/venv" not in text
+        assert not re.search(r"(?<![\w.:/~-])/(?:[\w.+-]+/)+[\w.+-]+", _unescape(text)), path
+        assert "libscipy\\_openblas64\\_-abc.so" in text or "libscipy_openblas64_-abc.so" in text
+    assert "**Results directory:** results" in paths.markdown.read_text("utf-8")
+
+
+def test_scrub_paths_keeps_ratios_and_urls():
+    text = "x /usr/lib/a.so, 3/5 seeds, https://example.org/a/b, keras/scratchnet"
+    assert scrub_paths(text) == "x a.so, 3/5 seeds, https://example.org/a/b, keras/scratchnet"
+
+
+def test_summary_figure_is_drawn_for_every_pair(built):
+    paths, _, html = built
+    assert '<figure id="summary-figure">' in html and '<table id="summary-table">' in html
+    runs = pd.read_csv(FIXTURE / "runs.csv")
+    assert np.isfinite(runs["seconds_per_epoch"]).any()
+    assert paths.figures[0].name == "summary_speed.png"
