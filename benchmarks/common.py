@@ -10,9 +10,11 @@ Profile (environment variable ``SCRATCHNET_BENCH_PROFILE``):
 them into a report); without it they go to a temporary directory.
 
 Every benchmark is parametrised by (case, framework). The ``track_*`` figures come from
-runs made once per class in ``setup_cache`` through the harness runner; the ``time_*`` and
-``peakmem_*`` benchmarks build their own model in ``setup`` (the Keras twin is traced by a
-warm-up epoch there, so graph tracing stays outside the timings).
+runs made once per class in ``setup_cache`` through the harness runner; the ``time_*``
+benchmarks build their own model in ``setup`` (the Keras twin is traced by a warm-up epoch
+there, so graph tracing stays outside the timings). Memory is not measured here: a process
+forked from the forkserver carries everything the suite imported (TensorFlow included), so
+``bench_memory`` measures each framework in a fresh process of its own.
 
 TensorFlow: the library never imports it; this module imports Keras once at import time
 (when installed) because asv's ``--launch-method=forkserver`` imports the benchmark suite
@@ -126,7 +128,7 @@ class _TrackBase(_CaseBenchmark):
 
 
 class _TimeBase(_CaseBenchmark):
-    """One training epoch, one predict over the test rows, and peak memory of one epoch."""
+    """One training epoch and one predict over the test rows."""
 
     number = 1
     repeat = (1, 3, 10.0)  # (min, max repeats, max seconds): one epoch of a slow case is seconds
@@ -169,6 +171,3 @@ class _TimeBase(_CaseBenchmark):
 
     def time_predict(self, case, framework):
         self._predict()
-
-    def peakmem_fit(self, case, framework):
-        self._fit()

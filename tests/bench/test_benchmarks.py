@@ -19,7 +19,7 @@ def bench(monkeypatch):
         for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
             monkeypatch.delitem(sys.modules, name)
         modules = {n: importlib.import_module(f"benchmarks.{n}") for n in
-                   ("common", "bench_tutorials", "bench_realdata", "bench_throughput")}
+                   ("common", "bench_tutorials", "bench_realdata", "bench_throughput", "bench_memory")}
         return modules
 
     return load
@@ -77,7 +77,26 @@ def test_asv_collects_only_the_topic_classes(bench):
         ("bench_tutorials", "TutorialTrack"), ("bench_tutorials", "TutorialTime"),
         ("bench_realdata", "RealDataTrack"), ("bench_realdata", "RealDataTime"),
         ("bench_throughput", "ThroughputTrack"), ("bench_throughput", "ThroughputTime"),
+        ("bench_memory", "Memory"),
     }
+    # no peakmem_: a process forked from asv's forkserver carries TensorFlow for every framework
+    assert not any(a.startswith("peakmem_") for module in modules.values() for cls in vars(module).values()
+                   if isinstance(cls, type) for a in dir(cls))
+
+
+@pytest.mark.parametrize("profile", ["fast", "full"])
+def test_memory_benchmarks_cover_the_issue_cases_and_only_profile_cases(bench, profile):
+    modules = bench(profile)
+    memory_cls = modules["bench_memory"].Memory
+    cases, frameworks = memory_cls.params
+    assert frameworks == ["scratchnet", "keras"]
+    assert {"perceptron", "california-2-3-1", "mlp-784-512-512-10"} <= set(cases)
+    assert set(cases) <= set(_param_cases(modules))
+    if profile == "full":
+        assert sorted(cases) == sorted(CASES)
+    assert "setup_cache" in vars(memory_cls)
+    assert {m for m in dir(memory_cls) if m.startswith("track_")} == {
+        "track_peak_rss", "track_fit_growth", "track_tracemalloc_peak", "track_memory_floor"}
 
 
 def test_each_track_class_has_its_own_setup_cache(bench):

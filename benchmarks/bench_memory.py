@@ -1,0 +1,59 @@
+"""Memory: each framework charged only for itself, measured in a fresh process per figure.
+
+asv's ``peakmem_`` figure is the peak RSS of a benchmark process forked from the forkserver,
+which has imported the whole suite (TensorFlow included), so it would charge scratchnet for
+TensorFlow. These ``track_`` figures come instead from :func:`scratchnet.bench.memory.probe`:
+one fresh Python process per (case, framework) that imports only that framework (numpy and
+scratchnet; TensorFlow for Keras), reads the training rows from a file and fits one epoch,
+with the peak-RSS mark reset just before ``fit`` (``/proc/self/clear_refs``) and ``VmHWM``
+read after it. Figures in MiB; definitions in :mod:`scratchnet.bench.memory`.
+"""
+from .common import PROFILE, _CaseBenchmark, cases_with
+
+FAST_MEMORY_CASES = ("perceptron", "california-2-3-1", "california-8-64-64-1", "digits-64-32-10",
+                     "mlp-784-512-512-10")
+FRAMEWORKS = ["scratchnet", "keras"]
+
+
+def memory_cases() -> list[str]:
+    """The profile's cases whose memory is probed: a subset in "fast", every case in "full"."""
+    every = [name for tag in ("tutorial", "real", "throughput") for name in cases_with(tag)]
+    every = list(dict.fromkeys(every))
+    return every if PROFILE == "full" else [name for name in every if name in FAST_MEMORY_CASES]
+
+
+class Memory(_CaseBenchmark):
+    params = (memory_cases(), FRAMEWORKS)
+
+    def setup_cache(self):
+        from dataclasses import asdict
+
+        from scratchnet.bench.memory import probe
+
+        return {(case, fw): asdict(probe(case, fw)) for case in self.params[0] for fw in self.params[1]}
+
+    def track_peak_rss(self, probes, case, framework):
+        """The fresh process's peak RSS during fit: interpreter, framework runtime, data and fit."""
+        return probes[(case, framework)]["peak_rss_mb"]
+
+    track_peak_rss.unit = "MiB"
+
+    def track_fit_growth(self, probes, case, framework):
+        """Peak RSS during fit minus the RSS just before it (what the runner's peak_memory_mb means)."""
+        return probes[(case, framework)]["fit_growth_mb"]
+
+    track_fit_growth.unit = "MiB"
+
+    def track_tracemalloc_peak(self, probes, case, framework):
+        """scratchnet only: traced NumPy/Python heap peak from model build through one epoch."""
+        if framework != "scratchnet":
+            raise NotImplementedError("tracemalloc sees only NumPy's buffers")
+        return probes[(case, framework)]["tracemalloc_peak_mb"]
+
+    track_tracemalloc_peak.unit = "MiB"
+
+    def track_memory_floor(self, probes, case, framework):
+        """Weights + optimizer state + weight gradients + one batch of activations and their gradients."""
+        return probes[(case, framework)]["memory_floor_mb"]
+
+    track_memory_floor.unit = "MiB"

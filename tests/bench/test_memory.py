@@ -1,0 +1,138 @@
+"""Memory figures: the exact fit window, the analytic floor, tracemalloc, the fresh-process probe."""
+import math
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from scratchnet.bench import memory
+from scratchnet.bench.cases import CASES, build_model
+from scratchnet.bench.keras_twin import keras_available
+
+needs_vmhwm = pytest.mark.skipif(not memory.vmhwm_available(), reason="no resettable VmHWM (/proc/self/clear_refs)")
+
+
+def _touch(mib: int) -> None:
+    """Allocate, fill and free ``mib`` MiB: a brief peak and no lasting growth."""
+    block = np.ones(mib * memory.MIB // 8)
+    del block
+
+
+@needs_vmhwm
+def test_window_catches_a_brief_allocation_exactly():
+    mem = memory.FitMemory()
+    with mem:
+        _touch(64)
+    assert mem.method == "vmhwm"
+    assert 63 <= mem.peak_growth_mb < 72
+    assert mem.peak_rss_mb >= mem.rss_before_mb + 63
+    assert mem.columns() == {"peak_memory_mb": mem.peak_growth_mb, "memory_method": "vmhwm"}
+
+
+@needs_vmhwm
+def test_each_window_starts_from_its_own_baseline():
+    """Memory allocated between windows (the harness's row permutation) is not charged to fit."""
+    mem = memory.FitMemory()
+    with mem:
+        _touch(8)
+    kept = np.ones(48 * memory.MIB // 8)  # harness work between the windows, still alive
+    with mem:
+        _touch(16)
+    assert mem.windows == 2
+    assert 15 <= mem.peak_growth_mb < 24  # the largest window, not 16 + 48
+    assert kept.size
+
+
+def test_sampler_fallback_names_its_method():
+    mem = memory.FitMemory(force_sampler=True)
+    with mem:
+        block = np.ones(32 * memory.MIB // 8)
+        import time
+
+        time.sleep(0.05)  # long enough for a 5 ms sampler to see it
+        del block
+    assert mem.method == "rss-sampler-5ms"
+    assert mem.peak_growth_mb >= 30
+
+
+def test_no_window_gives_nan():
+    mem = memory.FitMemory()
+    assert math.isnan(mem.peak_growth_mb) and mem.columns()["memory_method"] in ("vmhwm", "rss-sampler-5ms")
+
+
+def test_floor_of_the_784_mlp_by_hand():
+    case = CASES["mlp-784-512-512-10"]  # float32, Adam, batch 128
+    floor = memory.memory_floor(case, n_features=784, n_train=8192)
+    params = 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10
+    assert floor.weights == floor.weight_gradients == params * 4
+    assert floor.optimizer_state == 2 * params * 4  # Adam: m and v
+    assert floor.activations == 128 * (784 + 512 + 512 + 10) * 4
+    assert floor.activation_gradients == 128 * (512 + 512 + 10) * 4
+    assert floor.total == (4 * params + 128 * (784 + 2 * 1034)) * 4
+    assert floor.mb == pytest.approx(floor.total / 2**20)
+
+
+def test_floor_batch_is_capped_by_the_rows_and_full_batch_uses_them_all():
+    case = CASES["perceptron"]  # full batch, no momentum: no optimizer state
+    floor = memory.memory_floor(case, n_features=2, n_train=100)
+    assert floor.optimizer_state == 0
+    assert floor.activations == 100 * (2 + 1) * np.dtype(case.dtype).itemsize
+    small = memory.memory_floor(CASES["mlp-784-512-512-10"], n_features=784, n_train=10)
+    assert small.activations == 10 * (784 + 1034) * 4
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_state_slots_match_the_optimizer_scratchnet_builds(name):
+    case = CASES[name]
+    model = build_model(case, 0, n_features=3)
+    assert memory.optimizer_state_slots(case) == len(model.optimizer._state)
+
+
+def test_tracemalloc_sees_numpy_buffers_and_refuses_nesting():
+    assert memory.tracemalloc_peak_mb(lambda: _touch(10)) >= 10
+    tracemalloc.start()
+    try:
+        with pytest.raises(RuntimeError, match="already tracing"):
+            memory.tracemalloc_peak_mb(lambda: None)
+    finally:
+        tracemalloc.stop()
+
+
+def test_scratchnet_trace_holds_at_least_weights_gradients_and_state():
+    case = CASES["california-8-64-64-1"]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((512, 8)).astype(case.dtype)
+    Y = rng.standard_normal((512, 1)).astype(case.dtype)
+    floor = memory.memory_floor(case, 8, 512)
+    traced = memory.scratchnet_tracemalloc_mb(case, 1, X, Y)
+    assert traced * memory.MIB >= floor.weights + floor.weight_gradients + floor.optimizer_state
+    assert traced < 2 * floor.mb + 1  # nothing the size of the data is copied per batch
+    cols = memory.network_columns(case, "keras", 1, X, Y)
+    assert math.isnan(cols["tracemalloc_peak_mb"]) and cols["memory_floor_mb"] == pytest.approx(floor.mb)
+
+
+@needs_vmhwm
+def test_probe_charges_scratchnet_only_for_itself():
+    result = memory.probe("perceptron", "scratchnet")
+    assert result.method == "vmhwm" and not result.tensorflow_imported
+    assert result.peak_rss_mb < 100  # numpy + scratchnet + data + fit; no TensorFlow
+    assert 0 < result.fit_growth_mb < result.peak_rss_mb
+    assert result.tracemalloc_peak_mb > 0 and result.memory_floor_mb > 0
+
+
+@needs_vmhwm
+@pytest.mark.skipif(not keras_available(), reason="Keras is not installed")
+def test_probe_charges_keras_for_its_runtime():
+    scratch = memory.probe("perceptron", "scratchnet")
+    keras = memory.probe("perceptron", "keras")
+    assert keras.tensorflow_imported and keras.method == scratch.method == "vmhwm"
+    assert keras.peak_rss_mb > scratch.peak_rss_mb + 200  # TensorFlow's runtime is Keras' own
+    assert math.isnan(keras.tracemalloc_peak_mb)
+    assert keras.memory_floor_mb == scratch.memory_floor_mb
+
+
+def test_probe_refuses_unknown_names():
+    with pytest.raises(ValueError, match="unknown case"):
+        memory.probe("no-such-case", "scratchnet")
+    with pytest.raises(ValueError, match="framework must be one of"):
+        memory.probe("perceptron", "torch")
