@@ -8,7 +8,9 @@ Figures (MiB = 2**20 bytes; the run columns of :mod:`scratchnet.bench.schema`):
   growth of any window. Method ``vmhwm`` (Linux): the peak-RSS high-water mark is reset by
   writing ``5`` to ``/proc/self/clear_refs`` when the window opens and ``VmHWM`` is read
   from ``/proc/self/status`` when it closes, so every page the fit touches counts, however
-  briefly (all threads: TensorFlow's included). Method ``rss-sampler-5ms`` (fallback where
+  briefly (all threads: TensorFlow's included). Before the window opens, glibc's free heap
+  pages are returned to the system (``malloc_trim``), so the figure does not depend on what
+  the process freed earlier. Method ``rss-sampler-5ms`` (fallback where
   the reset is unavailable): a thread samples the resident set every 5 ms, so allocations
   living shorter than that can be missed. The method is recorded in ``memory_method``.
   What the window includes: everything the framework allocates inside its fit call -- its
@@ -36,6 +38,7 @@ The asv suite's memory benchmarks use it. Run ``python -m scratchnet.bench.memor
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -102,6 +105,29 @@ def peak_rss_mb() -> float:
     return _status_kib("VmHWM")["VmHWM"] / 1024
 
 
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def trim_heap() -> bool:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim(0)``); False elsewhere.
+
+    Without it, a fit can reuse pages that earlier work (another run, an evaluation) freed but
+    that stayed resident, and its growth would depend on what ran before.
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
 def vmhwm_available() -> bool:
     """True when the exact method works here (Linux with a writable ``/proc/self/clear_refs``)."""
     return reset_peak()
@@ -145,6 +171,7 @@ class FitMemory:
         self._sampler: _Sampler | None = None
 
     def __enter__(self) -> FitMemory:
+        trim_heap()
         self._start = rss_mb()
         if self.windows == 0:
             self.rss_before_mb = self._start

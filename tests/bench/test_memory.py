@@ -1,5 +1,6 @@
 """Memory figures: the exact fit window, the analytic floor, tracemalloc, the fresh-process probe."""
 import math
+import time
 import tracemalloc
 
 import numpy as np
@@ -43,16 +44,26 @@ def test_each_window_starts_from_its_own_baseline():
     assert kept.size
 
 
+@needs_vmhwm
+def test_pages_freed_before_the_window_do_not_hide_the_fit():
+    """glibc keeps freed heap blocks resident (its mmap threshold rises to 32 MiB after a large
+    free); the window trims the heap first, so a fit reusing them still shows its growth."""
+    for _ in range(3):
+        _touch(12)  # leaves the heap grown and free, as an evaluation between epochs would
+    mem = memory.FitMemory()
+    with mem:
+        _touch(12)
+    assert mem.peak_growth_mb >= 11
+
+
 def test_sampler_fallback_names_its_method():
     mem = memory.FitMemory(force_sampler=True)
     with mem:
-        block = np.ones(32 * memory.MIB // 8)
-        import time
-
+        block = np.ones(40 * memory.MIB // 8)
         time.sleep(0.05)  # long enough for a 5 ms sampler to see it
         del block
     assert mem.method == "rss-sampler-5ms"
-    assert mem.peak_growth_mb >= 30
+    assert mem.peak_growth_mb >= 38
 
 
 def test_no_window_gives_nan():
@@ -89,7 +100,7 @@ def test_state_slots_match_the_optimizer_scratchnet_builds(name):
 
 
 def test_tracemalloc_sees_numpy_buffers_and_refuses_nesting():
-    assert memory.tracemalloc_peak_mb(lambda: _touch(10)) >= 10
+    assert memory.tracemalloc_peak_mb(lambda: _touch(10)) >= 10  # traced whether heap or mmap
     tracemalloc.start()
     try:
         with pytest.raises(RuntimeError, match="already tracing"):
