@@ -25,7 +25,8 @@ from .parity_table import parity_state
 from .plotting import framework_color, framework_marker, png
 from .stats import ratio_ci, ratio_of_medians
 from .tables import (
-    REFERENCE_FRAMEWORK, Results, case_order, finite_values, median_of, ok_runs, primary_mode,
+    REFERENCE_FRAMEWORK, Results, case_order, finite_values, median_of, modes_of, ok_runs,
+    primary_mode,
     run_frameworks, select, timing_only,
 )
 
@@ -85,6 +86,23 @@ def _ratio_cell(runs: pd.DataFrame, reference: np.ndarray) -> str:
     return fmt_ratio(ratio_of_medians(values, reference)) if reference.size else NA
 
 
+def _group(res: Results, case: str, mode: str, fw: str) -> tuple[pd.DataFrame, str]:
+    """The runs of ``fw`` on ``case`` in ``mode``, or, when it has none there, in its first
+    mode that has runs; the second value is that other mode ("" when ``mode`` was used)."""
+    runs = select(res.runs, case=case, mode=mode, framework=fw)
+    if len(runs):
+        return runs, ""
+    for other in modes_of(res, case):
+        runs = select(res.runs, case=case, mode=other, framework=fw)
+        if len(runs):
+            return runs, other
+    return runs, ""
+
+
+def _noted(cell: str, other_mode: str) -> str:
+    return f"{cell} ({other_mode})" if other_mode else cell
+
+
 def _mode_cell(res: Results, case: str, mode: str) -> str:
     state = parity_state(res, case)[0]
     mark = {"pass": " ✓", "fail": " ✗"}.get(state, "")
@@ -109,18 +127,21 @@ def summary_table(res: Results) -> list[Block]:
     rows = []
     for case in case_order(res):
         mode = primary_mode(res, case)
-        runs = {fw: select(res.runs, case=case, mode=mode, framework=fw) for fw in fws}
-        reference = _seconds(runs.get(REFERENCE_FRAMEWORK, res.runs.iloc[0:0]))
+        runs = {fw: _group(res, case, mode, fw) for fw in fws}
+        reference = {m: _seconds(select(res.runs, case=case, mode=m or mode,
+                                        framework=REFERENCE_FRAMEWORK))
+                     for m in {other for _, other in runs.values()}}
         rows.append((
             case, _mode_cell(res, case, mode),
-            *(_mse_cell(runs[fw]) for fw in fws),
-            *(_convergence_cell(runs[fw]) for fw in fws),
-            *(_time_cell(runs[fw]) for fw in fws),
-            *(_ratio_cell(runs[fw], reference) for fw in others),
+            *(_noted(_mse_cell(r), m) for r, m in (runs[fw] for fw in fws)),
+            *(_noted(_convergence_cell(r), m) for r, m in (runs[fw] for fw in fws)),
+            *(_noted(_time_cell(r), m) for r, m in (runs[fw] for fw in fws)),
+            *(_noted(_ratio_cell(r, reference[m]), m) for r, m in (runs[fw] for fw in others)),
         ))
     names = ", ".join(f"{_short(fw)} = {fw}" for fw in fws if _short(fw) != fw)
     note = para("One row per case in its primary mode (parity when run; ✓ parity check passed, "
-                "✗ failed). Medians over ok seeds; convergence epoch \"(k/n)\": k of n ok "
+                "✗ failed); a framework not run in that mode shows its other mode, named in "
+                "brackets (ratios then against scratchnet in that mode). Medians over ok seeds; convergence epoch \"(k/n)\": k of n ok "
                 "seeds converged; \"× scratchnet time\": median time per epoch divided by "
                 "scratchnet's (above 1: scratchnet is faster)."
                 + (f" Columns: {names}." if names else ""))
@@ -136,10 +157,13 @@ def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, boo
         reference = _seconds(select(res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
         passed = parity_state(res, case)[0] == "pass"
         for fw in others:
-            values = _seconds(select(res.runs, case=case, mode=mode, framework=fw))
-            ratio = ratio_of_medians(values, reference) if reference.size else float("nan")
+            runs, other_mode = _group(res, case, mode, fw)
+            values = _seconds(runs)
+            base = reference if not other_mode else _seconds(select(
+                res.runs, case=case, mode=other_mode, framework=REFERENCE_FRAMEWORK))
+            ratio = ratio_of_medians(values, base) if base.size else float("nan")
             if values.size and np.isfinite(ratio) and ratio > 0:
-                lo, hi = ratio_ci(values, reference)
+                lo, hi = ratio_ci(values, base)
                 points.append((case, fw, ratio, lo, hi, passed))
     return points
 
@@ -173,7 +197,6 @@ def summary_figure(res: Results) -> Image | None:
     ax.set_xlabel("time per epoch ÷ scratchnet's (×, log scale)\n"
                   "right of 1: scratchnet faster", fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_title("Time per epoch relative to scratchnet (median, 95% CI)", fontsize=8)
     ax.grid(True, axis="x", which="both", alpha=0.3)
     ax.legend(fontsize=6.5, loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=3,
               frameon=False)

@@ -1,0 +1,106 @@
+"""report.html in a real browser: headless Chromium at a laptop width.
+
+Skipped where ``/usr/bin/chromium`` (or ``$SCRATCHNET_CHROMIUM``) is absent; ``.ci/run``
+installs Debian's ``chromium`` package when it can. A copy of the fixture report gets a
+small script that writes the page's measurements into the DOM (``--dump-dom`` after a
+virtual-time budget), plus a screenshot of the first viewport. Asserted at 1280x800:
+no horizontal overflow, and the headline, the summary figure and the summary table all
+start inside the first viewport (the figure and the fixture's short table end inside it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scratchnet.bench.report import build_report
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
+CHROMIUM = os.environ.get("SCRATCHNET_CHROMIUM", "/usr/bin/chromium")
+WIDTH, HEIGHT = 1280, 800
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)),
+                       reason=f"no Chromium at {CHROMIUM}"),
+]
+
+MEASURE = """
+<script>
+window.addEventListener('load', function () {
+  function box(el) {
+    if (!el) return null;
+    var r = el.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+  }
+  var heading = document.getElementById('headline');
+  var out = {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    headline: box(heading),
+    headlineText: box(heading && heading.nextElementSibling),
+    figure: box(document.querySelector('#summary-figure img')),
+    figureLoaded: !!(document.querySelector('#summary-figure img') || {}).naturalWidth,
+    table: box(document.getElementById('summary-table'))
+  };
+  var pre = document.createElement('pre');
+  pre.id = 'measurements';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--hide-scrollbars", f"--window-size={WIDTH},{HEIGHT}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("browser")
+    html = build_report(FIXTURE, out).html
+    probe = out / "probe.html"
+    probe.write_text(html.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
+                     encoding="utf-8")
+    done = _chromium("--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
+    found = re.search(r'<pre id="measurements">(.*?)</pre>', done.stdout, flags=re.S)
+    assert found, f"no measurements from Chromium (rc {done.returncode}): {done.stderr[-2000:]}"
+    text = found.group(1).replace("&quot;", '"').replace("&amp;", "&")
+    return html, json.loads(text)
+
+
+def test_no_horizontal_overflow_at_1280(page):
+    _, m = page
+    assert m["innerWidth"] == WIDTH
+    assert m["scrollWidth"] <= WIDTH, m
+
+
+def test_first_viewport_holds_headline_figure_and_table(page):
+    _, m = page
+    for name in ("headline", "headlineText", "figure", "table"):
+        assert m[name] is not None, f"{name} not found: {m}"
+        assert 0 <= m[name]["top"] < HEIGHT, (name, m)
+        assert m[name]["right"] <= WIDTH, (name, m)
+    assert m["figureLoaded"], m
+    assert m["headlineText"]["bottom"] <= HEIGHT and m["figure"]["bottom"] <= HEIGHT, m
+    assert m["table"]["bottom"] <= HEIGHT, m  # the fixture's table is short
+
+
+def test_screenshot_of_first_viewport(page, tmp_path):
+    html, _ = page
+    shot = tmp_path / "first_viewport.png"
+    done = _chromium(f"--screenshot={shot}", html.as_uri())
+    assert shot.is_file(), done.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 10_000  # a page, not a blank
+    keep = os.environ.get("SCRATCHNET_BROWSER_SHOTS")
+    if keep:
+        shutil.copy(shot, Path(keep) / "first_viewport.png")
