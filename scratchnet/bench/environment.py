@@ -56,8 +56,18 @@ def _blas() -> tuple[dict, dict]:
     return {"libraries": blas}, threads
 
 
+GIT_COMMIT_VARIABLE = "SCRATCHNET_GIT_COMMIT"
+
+
 def git_commit(cwd: str | os.PathLike | None = None) -> str:
-    """The current commit (with "+dirty" when the tree has changes), or "unknown"."""
+    """The commit the suite runs from: ``$SCRATCHNET_GIT_COMMIT`` when set (scripts/bench.sh
+    passes it in, because asv runs the suite outside the checkout), else ``git rev-parse
+    HEAD`` in ``cwd`` (default: this package's directory) with "+dirty" when tracked files
+    differ from it, else "unknown"."""
+    given = os.environ.get(GIT_COMMIT_VARIABLE, "").strip()
+    if given:
+        return given
+    cwd = Path(__file__).resolve().parent if cwd is None else cwd
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
                              check=True, timeout=10).stdout.strip()
