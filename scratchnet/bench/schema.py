@@ -21,7 +21,8 @@ Conventions:
   produced; ``message`` holds the reason.
 * Losses are the case's compiled loss, MSE is ``mean((y_pred - y)**2)``; both computed
   by the harness from predictions (``scratchnet.bench.metrics``), never from a
-  framework's logs. ``epoch`` counts from 1. Times are seconds, memory MiB.
+  framework's logs. ``epoch`` counts from 1. Times are seconds, memory MiB; the memory
+  columns are defined in ``scratchnet.bench.memory``.
 * ``target_loss``, ``target_rule``, ``convergence_epoch``, ``seconds_to_target`` and
   ``still_improving`` of a run row are first written by the runner (``target_rule``
   "declared" or "provisional": the run's own final loss) and rewritten by the suite
@@ -56,7 +57,7 @@ RUN_COLUMNS = (
     "seconds_per_epoch", # median training time of epochs 2.. (epoch 1 if only one)
     "seconds_per_step",  # seconds_per_epoch / steps_per_epoch
     "predict_seconds",   # one predict over the test rows
-    "peak_memory_mb",    # peak RSS growth during fit (MiB)
+    "peak_memory_mb",    # peak RSS growth during fit over the RSS just before it (MiB; bench.memory)
     "train_loss",
     "test_loss",
     "train_mse",
@@ -68,6 +69,9 @@ RUN_COLUMNS = (
     "started_at",        # ISO 8601 UTC
     "target_rule",       # how target_loss was set: "declared", "derived" or "provisional"
     "still_improving",   # bool: test loss still falling >1% over the last 10% of epochs
+    "memory_method",     # how peak_memory_mb was measured: "vmhwm" (exact) or "rss-sampler-5ms"
+    "tracemalloc_peak_mb",  # scratchnet: traced NumPy heap peak, model build + one epoch (MiB)
+    "memory_floor_mb",   # weights + optimizer state + gradients + one batch of activations (MiB)
 )
 
 EPOCH_COLUMNS = (
@@ -136,7 +140,7 @@ INTEGER_COLUMNS = frozenset({
 })
 NUMERIC_COLUMNS = INTEGER_COLUMNS | frozenset({
     "fit_seconds", "first_epoch_seconds", "seconds_per_epoch", "seconds_per_step", "predict_seconds",
-    "peak_memory_mb", "train_loss", "test_loss", "train_mse", "test_mse", "target_loss", "seconds_to_target",
+    "peak_memory_mb", "tracemalloc_peak_mb", "memory_floor_mb", "train_loss", "test_loss", "train_mse", "test_mse", "target_loss", "seconds_to_target",
     "epoch_seconds", "grad_error", "max_abs_weight_drift", "max_rel_weight_drift", "max_loss_diff", "grad_tol",
     "weight_tol", "scratchnet_loss", "keras_loss", "max_abs_weight_diff", "max_rel_weight_diff", "claim_test_mse",
 })

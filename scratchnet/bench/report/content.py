@@ -22,6 +22,7 @@ from .figures import figure_blocks
 from .header import case_blocks, definition_blocks, environment_blocks, title_blocks
 from .headline_text import headline_blocks
 from .lead import lead_blocks
+from .memory import memory_blocks
 from .missing import missing_blocks
 from .parity_table import parity_blocks
 from .summary import summary_blocks
@@ -47,6 +48,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     figure_blocks,               # loss curves (small multiples), convergence
     folded(summary_blocks),      # per case, mode and framework
     folded(speed_blocks),
+    folded(memory_blocks),       # peak during fit, traced, floor
     folded(significance_blocks),
     folded(parity_blocks),
     folded(case_blocks),

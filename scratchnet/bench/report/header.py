@@ -14,6 +14,7 @@ from typing import Any
 from ..metrics import CONVERGENCE_DEFINITION
 from .blocks import Block, Bullets, Heading, kv, para, table_block
 from .formatting import fmt_int, fmt_mse
+from .memory import MEMORY_DEFINITION
 from .provenance import env_get, git_text, recorded_at, results_label, scrub_paths, seeds_text
 from .stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
 from .tables import Results, finite_values, ok_runs, parse_flag, run_frameworks, select
@@ -133,7 +134,7 @@ def definition_blocks(res: Results) -> list[Block]:  # noqa: ARG001 (section bui
         kv("Time to target", "summed training seconds of epochs 1..convergence epoch"),
         kv("Time per epoch", "median training time of epochs 2.. (epoch 1 if only one); "
                               "time per step = time per epoch / steps per epoch"),
-        kv("Peak memory", "peak RSS growth during fit"),
+        kv("Memory", MEMORY_DEFINITION),
         kv("Timing boundaries", TIMING_BOUNDARIES),
         kv("Confidence intervals", ci),
         kv("Runs used", "medians, intervals, tests and curves use runs with status ok only"),

@@ -29,7 +29,7 @@ from ..schema import (
 
 
 RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "status",
-            "message", "started_at")
+            "message", "started_at", "memory_method")
 
 
 EPOCH_TEXT = ("case", "framework", "mode", "dtype", "fingerprint")

@@ -1,0 +1,78 @@
+"""The memory section: what each framework's fit needs, against the case's analytic floor.
+
+``memory_blocks(res)`` gives one row per case, mode and framework that has runs: the
+median over ok seeds of ``peak_memory_mb`` (peak RSS growth during fit) with the method
+that measured it, scratchnet's ``tracemalloc_peak_mb``, the case's ``memory_floor_mb`` and
+the ratios "memory vs floor" (peak during fit / floor) and traced / floor.
+``MEMORY_DEFINITION`` is the Definitions line; the figures are defined in
+:mod:`scratchnet.bench.memory`. Runs recorded before these columns existed show n/a.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .blocks import Block, Heading, para, table_block
+from .formatting import NA, fmt_ratio
+from .tables import Results, finite_values, groups, median_of, ok_runs
+
+MEMORY_DEFINITION = (
+    "peak during fit = growth of the process's peak resident set (RSS) during the framework's "
+    "fit call over its RSS just before it (method vmhwm: the kernel's high-water mark VmHWM, reset "
+    "through /proc/self/clear_refs when fit starts, so every page counts however briefly; "
+    "rss-sampler-5ms where that is unavailable); it includes everything the framework allocates "
+    "in fit (its data copies, activations, gradients, temporaries, optimizer state created lazily, "
+    "Keras' graph tracing) and excludes the interpreter, imported libraries, the dataset and the "
+    "weights built before fit. Traced (scratchnet only) = tracemalloc peak of the NumPy/Python heap "
+    "from model build through one epoch (weights, gradients, optimizer state, activations, "
+    "temporaries), measured in a separate untimed pass. Floor = weights + optimizer state + "
+    "weight gradients + one batch of activations (input and every layer's output) and of their "
+    "gradients, from the architecture, dtype and batch size. Memory vs floor = peak during fit / floor."
+)
+
+MEMORY_HEADERS = ("Case", "Mode", "Framework", "Peak during fit", "Method", "Traced (NumPy)", "Floor",
+                  "Memory vs floor", "Traced vs floor")
+
+
+def fmt_bytes_mib(mib: float) -> str:
+    """A MiB figure in B, KiB or MiB, whichever reads best (n/a when not finite)."""
+    if not np.isfinite(mib):
+        return NA
+    size = mib * 2**20
+    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+        if abs(size) >= scale:
+            value = size / scale
+            return f"{value:.0f} {unit}" if abs(value) >= 100 else f"{value:.3g} {unit}"
+    return f"{size:.0f} B"
+
+
+def _median(ok: pd.DataFrame, column: str) -> float:
+    return median_of(finite_values(ok[column])) if column in ok else float("nan")
+
+
+def _methods(ok: pd.DataFrame) -> str:
+    if "memory_method" not in ok:
+        return NA
+    names = sorted({str(m) for m in ok["memory_method"] if isinstance(m, str) and m})
+    return ", ".join(names) or NA
+
+
+def _ratio(a: float, b: float) -> str:
+    return fmt_ratio(a / b) if np.isfinite(a) and np.isfinite(b) and b > 0 else NA
+
+
+def _row(case: str, mode: str, fw: str, runs: pd.DataFrame) -> tuple[str, ...]:
+    ok = ok_runs(runs)
+    peak, traced, floor = (_median(ok, c) for c in ("peak_memory_mb", "tracemalloc_peak_mb", "memory_floor_mb"))
+    return (case, mode, fw, fmt_bytes_mib(peak), _methods(ok), fmt_bytes_mib(traced), fmt_bytes_mib(floor),
+            _ratio(peak, floor), _ratio(traced, floor))
+
+
+def memory_blocks(res: Results) -> list[Block]:
+    """Section builder: the memory table (empty when no run is recorded)."""
+    rows = [_row(case, mode, fw, runs) for case, mode, fw, runs in groups(res) if len(runs)]
+    if not rows:
+        return []
+    note = para("Medians over the seeds whose run finished ok; every figure is defined under "
+                "Definitions (Memory).")
+    return [Heading(2, "Memory"), note, table_block(MEMORY_HEADERS, rows)]
