@@ -131,6 +131,8 @@ def test_probe_charges_scratchnet_only_for_itself():
     assert result.tracemalloc_peak_mb > 0 and result.memory_floor_mb > 0
 
 
+@pytest.mark.tf
+@pytest.mark.slow
 @needs_vmhwm
 @pytest.mark.skipif(not keras_available(), reason="Keras is not installed")
 def test_probe_charges_keras_for_its_runtime():
