@@ -356,18 +356,25 @@ def probe(case_name: str, framework: str, *, epochs: int = 1, seed: int | None =
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The child side of :func:`probe`: fit once, print the figures as one JSON line."""
+    """Print one probe's figures as a JSON line: ``--data`` given, fit in this process (the
+    child side of :func:`probe`); without it, load the case's data and run :func:`probe`."""
     parser = argparse.ArgumentParser(prog="python -m scratchnet.bench.memory",
-                                     description="Measure one framework fitting one case, in this process.")
+                                     description="Memory of one framework fitting one case, in a fresh process.")
     parser.add_argument("--case", required=True, choices=sorted(CASES))
     parser.add_argument("--framework", required=True, choices=PROBE_FRAMEWORKS)
-    parser.add_argument("--data", required=True, help=".npz with arrays X and Y (the training rows)")
-    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--data", help=".npz with arrays X and Y: fit them in this process (what probe() runs)")
+    parser.add_argument("--seed", type=int, help="weights seed (default: the case's first seed)")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--keras-steps-per-execution", type=int, default=PROBE_KERAS_STEPS_PER_EXECUTION)
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error(f"--epochs must be >= 1, got {args.epochs}")
+    if args.data is None:
+        result = probe(args.case, args.framework, epochs=args.epochs, seed=args.seed)
+        print(json.dumps(asdict(result)))
+        return 0
+    if args.seed is None:
+        parser.error("--seed is required with --data")
     with np.load(args.data) as data:
         X, Y = data["X"], data["Y"]
     result = _fit_in_this_process(CASES[args.case], args.framework, X, Y, args.seed, args.epochs,

@@ -149,3 +149,19 @@ def test_probe_refuses_unknown_names():
         memory.probe("no-such-case", "scratchnet")
     with pytest.raises(ValueError, match="framework must be one of"):
         memory.probe("perceptron", "torch")
+
+
+def test_child_side_fits_the_given_rows_and_prints_one_json_line(tmp_path, capsys):
+    import json
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "train.npz"
+    np.savez(data, X=rng.standard_normal((64, 2)), Y=rng.integers(0, 2, (64, 1)).astype(float))
+    assert memory.main(["--case", "perceptron", "--framework", "scratchnet", "--data", str(data), "--seed", "3"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    floor = memory.memory_floor(CASES["perceptron"], 2, 64)
+    assert result["case"] == "perceptron" and result["epochs"] == 1
+    assert result["memory_floor_mb"] == pytest.approx(floor.mb)
+    assert result["tracemalloc_peak_mb"] * memory.MIB >= floor.weights
+    with pytest.raises(SystemExit):
+        memory.main(["--case", "perceptron", "--framework", "scratchnet", "--data", str(data)])  # no --seed
