@@ -19,7 +19,7 @@ from .tables import Results, finite_values, groups, median_of, ok_runs
 MEMORY_DEFINITION = (
     "peak during fit = growth of the process's peak resident set (RSS) during the framework's "
     "fit call over its RSS just before it (method vmhwm: the kernel's high-water mark VmHWM, reset "
-    "through /proc/self/clear_refs when fit starts, so every page counts however briefly; "
+    "through the process's clear_refs file in Linux's proc filesystem when fit starts, so every page counts however briefly; "
     "rss-sampler-5ms where that is unavailable); it includes everything the framework allocates "
     "in fit (its data copies, activations, gradients, temporaries, optimizer state created lazily, "
     "Keras' graph tracing) and excludes the interpreter, imported libraries, the dataset and the "
