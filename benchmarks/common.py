@@ -9,7 +9,9 @@ Profile (environment variable ``SCRATCHNET_BENCH_PROFILE``):
 (the same tables ``scratchnet-bench run`` writes, so ``scratchnet-bench report`` can turn
 them into a report); without it they go to a temporary directory.
 
-Every benchmark is parametrised by (case, framework). The ``track_*`` figures come from
+Every benchmark is parametrised by (case, framework), framework being each built-in adapter of
+:mod:`scratchnet.bench.frameworks` (``keras`` with its calibrated setting); a case a framework
+cannot express is skipped (``NotImplementedError`` in ``setup``). The ``track_*`` figures come from
 runs made once per class in ``setup_cache`` through the harness runner; the ``time_*``
 benchmarks build their own model in ``setup`` (the Keras twin is traced by a warm-up epoch
 there, so graph tracing stays outside the timings). Memory is not measured here: a process
@@ -136,33 +138,23 @@ class _TimeBase(_CaseBenchmark):
     min_run_count = 1
 
     def setup(self, case, framework):
+        from scratchnet.bench import frameworks
         from scratchnet.bench.cases import build_model
-        from scratchnet.bench.runner import DEFAULT_KERAS_STEPS_PER_EXECUTION, dataset_for
+        from scratchnet.bench.runner import dataset_for
 
         c = CASES[case]
+        adapter = frameworks.get_adapter(framework)
+        reason = adapter.supports(c)
+        if reason:
+            raise NotImplementedError(f"{framework} cannot run {case}: {reason}")  # asv skips it
         self.case, self.ds = c, dataset_for(c)
-        self.bs = c.batch_size or self.ds.n_train
-        model = build_model(c, c.seeds(1)[0], n_features=self.ds.n_features)
-        if framework == "scratchnet":
-            self.model = model
-            self._fit = lambda: model.fit(self.ds.X_train, self.ds.y_train, batch_size=self.bs, epochs=1,
-                                          shuffle=False, verbose=0)
-            self._predict = lambda: model.predict(self.ds.X_test)
-        else:
-            from scratchnet.bench.keras_twin import keras_floatx, to_keras
-
-            twin = to_keras(model, steps_per_execution=DEFAULT_KERAS_STEPS_PER_EXECUTION)
-
-            def fit():
-                with keras_floatx(c.dtype):
-                    twin.fit(self.ds.X_train, self.ds.y_train, batch_size=self.bs, epochs=1, shuffle=False,
-                             verbose=0)
-
-            def predict():
-                with keras_floatx(c.dtype):
-                    return twin.predict(self.ds.X_test, batch_size=self.ds.n_test, verbose=0)
-
-            self._fit, self._predict = fit, predict
+        seed = c.seeds(1)[0]
+        initial = build_model(c, seed, n_features=self.ds.n_features).get_weights()
+        # the keras contender runs with its calibrated setting (cached beside the runs)
+        trainer = adapter.prepare(c, self.ds, initial, "parity", seed, results_dir=RESULTS_DIR)
+        self._fit = lambda: trainer.train_epoch(self.ds.X_train, self.ds.y_train)
+        predict = getattr(trainer, "timed_predict", trainer.predict)
+        self._predict = lambda: predict(self.ds.X_test)
         self._fit()  # warm-up: Keras traces its train function here, outside the timings
         self._predict()
 

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from .cases import CASES, select_cases
-from .runner import DEFAULT_KERAS_STEPS_PER_EXECUTION
+from . import frameworks
 from .schema import FRAMEWORKS, MODES
 
 
@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     _case_file_option(lst)
 
     run = sub.add_parser(
-        "run", help="train cases with both frameworks and record results",
+        "run", help="train cases with each framework and record results",
         description="Train the selected cases with each framework, seed and mode, record per-epoch and "
                     "per-run tables under --results (atomic writes; a rerun resumes, skipping finished runs), "
                     "and run the parity gate once per case. Timing note: with --jobs N runs execute in N "
@@ -51,7 +51,11 @@ def _parser() -> argparse.ArgumentParser:
                     "use --jobs 1 (the default) for runs whose timings you will report.")
     run.add_argument("--cases", default=None, help="comma-separated glob(s) of case names (default: all)")
     run.add_argument("--frameworks", type=_csv_list, default=list(FRAMEWORKS),
-                     help=f"comma-separated subset of {','.join(FRAMEWORKS)}")
+                     help=f"comma-separated subset of {','.join(FRAMEWORKS)} (default: all four). keras: Keras "
+                          "at its calibrated best (fastest steps_per_execution x jit_compile, cached in "
+                          "--results/keras_calibration.json); keras-default: compile()/fit() defaults, "
+                          "capped at a few epochs; sklearn: MLPRegressor/MLPClassifier (cases it cannot "
+                          "express are recorded as unsupported)")
     run.add_argument("--modes", type=_csv_list, default=["parity"],
                      help=f"comma-separated subset of {','.join(MODES)} (default: parity)")
     run.add_argument("--seeds", type=_positive, default=5, help="seeds per case and framework (default 5)")
@@ -61,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="parallel worker processes (joblib). Runs in parallel share cores: keep 1 for timings")
     run.add_argument("--results", default="results", help="results directory (default: results)")
     run.add_argument("--no-parity", action="store_true", help="skip the parity gate")
-    run.add_argument("--keras-steps-per-execution", type=_positive, default=DEFAULT_KERAS_STEPS_PER_EXECUTION,
-                     help="Keras compile(steps_per_execution=...) for timed runs (same maths, less overhead)")
+    run.add_argument("--keras-steps-per-execution", type=_positive, default=None,
+                     help="force the keras contender's compile(steps_per_execution=...) (jit off) instead of "
+                          "calibrating it")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--repair", action="store_true",
                      help="move a damaged table aside as NAME.damaged-<time> and keep its valid rows "
@@ -170,8 +175,8 @@ def _cmd_run(args) -> int:
         raise ValueError("--jobs > 1 does not carry --case-file or plugin cases to the worker processes; "
                          "run them with --jobs 1")
     for fw in args.frameworks:
-        if fw not in FRAMEWORKS:
-            raise ValueError(f"--frameworks: unknown framework {fw!r}; valid: {list(FRAMEWORKS)}")
+        if fw not in frameworks.names():
+            raise ValueError(f"--frameworks: unknown framework {fw!r}; valid: {list(frameworks.names())}")
     for mode in args.modes:
         if mode not in MODES:
             raise ValueError(f"--modes: unknown mode {mode!r}; valid: {list(MODES)}")

@@ -17,7 +17,9 @@ Contract of :func:`to_keras`:
   - the same dtype: for a float64 model ``keras.config.set_floatx("float64")`` is in force
     while the model, the loss and the optimizer are built, and the previous floatx is
     restored afterwards (always, even on error);
-  - ``jit_compile=False``, ``steps_per_execution`` as given, no metrics.
+  - ``jit_compile`` and ``steps_per_execution`` as given (defaults ``False`` and 1), no metrics.
+    ``jit_compile="auto"`` is Keras' own default; with op determinism enabled (below) Keras
+    resolves it to ``False``.
 
 * Using the twin: Keras' array data adapter casts float inputs to the *current* floatx, so
   ``fit``/``evaluate``/``predict`` of a float64 twin must run inside
@@ -228,7 +230,8 @@ def _keras_loss(keras: ModuleType, loss: _losses.Loss, dtype: str):
     return cls(from_logits=bool(loss.from_logits), dtype=dtype)
 
 
-def to_keras(model: Sequential, *, steps_per_execution: int = 1) -> keras.Model:
+def to_keras(model: Sequential, *, steps_per_execution: int = 1,
+             jit_compile: bool | str = False) -> keras.Model:
     """Return a compiled Keras model equivalent to ``model`` (see the module docstring).
 
     Raises:
@@ -239,6 +242,8 @@ def to_keras(model: Sequential, *, steps_per_execution: int = 1) -> keras.Model:
     if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) \
             or steps_per_execution < 1:
         raise ValueError(f"steps_per_execution must be an integer >= 1, got {steps_per_execution!r}")
+    if not isinstance(jit_compile, bool) and jit_compile != "auto":
+        raise ValueError(f"jit_compile must be True, False or 'auto', got {jit_compile!r}")
     keras = import_keras()
     tf = import_tensorflow()
     keras.utils.set_random_seed(0)
@@ -262,7 +267,7 @@ def to_keras(model: Sequential, *, steps_per_execution: int = 1) -> keras.Model:
         optimizer = _keras_optimizer(keras, model.optimizer)
         optimizer.build(twin.trainable_variables)  # moments in the model's dtype
         twin.compile(optimizer=optimizer, loss=_keras_loss(keras, model.loss, dtype),
-                     jit_compile=False, steps_per_execution=steps_per_execution)
+                     jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     # set_weights must be exact: same layout, same dtype.
     for name, mine, theirs in zip(weight_names(model), weights, twin.get_weights()):
         if theirs.dtype != mine.dtype or theirs.shape != mine.shape or (theirs != mine).any():

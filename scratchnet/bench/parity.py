@@ -235,7 +235,7 @@ class _KerasProbe:
 def check_parity(model: Sequential, x, y, *, epochs: int = 5, batch_size: int | None = 32,
                  seed: int = 0, grad_tol: float | None = None, weight_tol: float | None = None,
                  loss_tol: float | None = None, case: str = "custom",
-                 steps_per_execution: int = 1) -> ParityReport:
+                 steps_per_execution: int = 1, jit_compile: bool | str = False) -> ParityReport:
     """Compare gradients, weights and losses of ``model`` and its Keras twin (module docstring).
 
     Args:
@@ -246,7 +246,8 @@ def check_parity(model: Sequential, x, y, *, epochs: int = 5, batch_size: int | 
         seed: seeds the per-epoch permutations.
         grad_tol, weight_tol, loss_tol: ``None`` for the dtype's :data:`DEFAULT_TOLERANCES`.
         case: label for the report rows.
-        steps_per_execution: passed to the twin's ``compile`` (same maths, less overhead).
+        steps_per_execution, jit_compile: passed to the twin's ``compile`` (the ``keras``
+            contender's calibrated setting is checked this way).
 
     Raises:
         TwinError: the model has no exact Keras twin. ImportError: no TensorFlow/Keras.
@@ -278,7 +279,7 @@ def check_parity(model: Sequential, x, y, *, epochs: int = 5, batch_size: int | 
     tiny = _tiny(dtype)
     names = weight_names(local)
 
-    twin = to_keras(local, steps_per_execution=steps_per_execution)
+    twin = to_keras(local, steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     probe = _KerasProbe(twin)
     xk, yk = _keras_arrays(x, y, dtype)
     rng = np.random.default_rng(seed)

@@ -2,24 +2,34 @@
 
 ``run_case(case, framework, seed, mode)`` returns a :class:`RunRecord`: one row for the run
 (``schema.RUN_COLUMNS``) and one per epoch (``schema.EPOCH_COLUMNS``). It never raises for a
-failing run: errors, divergence and time-outs become the row's ``status``.
+failing run: errors, divergence, time-outs and cases the framework cannot express become the
+row's ``status``.
+
+Every framework goes through the same code: the runner asks :mod:`scratchnet.bench.frameworks`
+for the adapter, records ``unsupported`` (with the adapter's reason) when it cannot express
+the case, otherwise ``prepare``s a Trainer and runs ONE loop over epochs -- hand the epoch's
+rows to ``trainer.train_epoch``, record the seconds it reports, evaluate with the harness'
+metrics, check divergence and the time limit. Hooks for other measurements belong in that
+loop (:func:`_run`), not in a framework branch.
 
 Modes:
 
-* ``parity`` -- both frameworks start from the same weights (scratchnet's, drawn with
-  ``seed``, copied into the Keras twin) and see the same batch order: when the case
-  shuffles, the harness draws one permutation per epoch from ``default_rng(seed)`` and feeds
-  both frameworks the permuted rows with their own shuffling off.
-* ``native`` -- each framework's idiomatic fit: its own initial weights (Keras' initializers
-  under ``keras.utils.set_random_seed(seed)``) and its own shuffling.
+* ``parity`` -- every framework starts from the same weights (scratchnet's, drawn with
+  ``seed``, copied by the adapter) and sees the same batch order: when the case shuffles,
+  the harness draws one permutation per epoch from ``default_rng(seed)`` and feeds every
+  framework the permuted rows with its own shuffling off.
+* ``native`` -- each framework's idiomatic fit: its own initial weights and its own
+  shuffling (the adapter's docstring says how).
 
-Timing boundaries: imports, dataset loading, model build and compile happen before the clock
-starts. Each epoch's training time is measured from the framework's epoch-begin to its
-epoch-end callback, so evaluation between epochs and per-``fit``-call set-up are excluded.
-Keras' first epoch includes graph tracing; it is kept as ``first_epoch_seconds`` and
-``seconds_per_epoch`` is the median of epochs 2 onwards (epoch 1 when only one ran).
-Losses and MSE are computed by the harness from each model's predictions
-(:mod:`scratchnet.bench.metrics`), never read from a framework's logs.
+Timing boundaries: imports, dataset loading, model build and compile (and the ``keras``
+contender's cached calibration) happen before the clock starts. Each epoch's training time
+is what the trainer reports: from the framework's epoch-begin to its epoch-end hook where it
+has them, so evaluation between epochs and per-``fit``-call set-up are excluded. Keras' first
+epoch includes graph tracing; it is kept as ``first_epoch_seconds`` and ``seconds_per_epoch``
+is the median of epochs 2 onwards (epoch 1 when only one ran). Losses and MSE are computed by
+the harness from each model's predictions (:mod:`scratchnet.bench.metrics`), never read from a
+framework's logs. An adapter with ``max_epochs`` (``keras-default``) trains at most that many
+epochs; the row's ``epoch_cap`` and ``message`` say so.
 
 A run is ``diverged`` when a loss or prediction becomes NaN/inf or the training loss grows
 beyond ``EXPLODE_FACTOR`` times its value before training; ``timeout`` when its wall time
@@ -38,13 +48,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import metrics
+from . import frameworks, metrics
 from .cases import Case, build_model
 from .datasets import Dataset, load_dataset
-from .schema import FRAMEWORKS, MODES, RUN_COLUMNS
+from .schema import MODES, RUN_COLUMNS
 
 EXPLODE_FACTOR = 1e6
-DEFAULT_KERAS_STEPS_PER_EXECUTION = 32
 
 
 @dataclass
@@ -107,7 +116,7 @@ def _rss_mb() -> float:
 
 
 class _EpochRecorder:
-    """Framework-neutral per-epoch bookkeeping, driven by each framework's callbacks."""
+    """Framework-neutral per-epoch bookkeeping: evaluation, divergence and time-out checks."""
 
     def __init__(self, case: Case, ds: Dataset, predict, base: dict, time_limit: float) -> None:
         self.case, self.ds, self.predict, self.base = case, ds, predict, base
@@ -116,16 +125,12 @@ class _EpochRecorder:
         self.epoch_seconds: list[float] = []
         self.status, self.message = "ok", ""
         self.stop = False
-        self._t0 = 0.0
         self._started = time.perf_counter()
         self.initial_train_loss = metrics.loss_value(case.loss, ds.y_train, predict(ds.X_train))
 
-    def begin(self) -> None:
-        self._t0 = time.perf_counter()
-
-    def end(self) -> bool:
-        """Record the epoch; returns True when training must stop."""
-        seconds = time.perf_counter() - self._t0
+    def end(self, seconds: float) -> bool:
+        """Record an epoch that trained for ``seconds``; returns True when training must stop."""
+        seconds = float(seconds)
         self.epoch_seconds.append(seconds)
         ds, loss = self.ds, self.case.loss
         p_train, p_test = self.predict(ds.X_train), self.predict(ds.X_test)
@@ -161,94 +166,6 @@ def _epoch_orders(case: Case, n: int, seed: int, epochs: int) -> list[np.ndarray
     return [rng.permutation(n) for _ in range(epochs)]
 
 
-def _train_scratchnet(model, case: Case, ds: Dataset, rec: _EpochRecorder, mode: str, seed: int,
-                      epochs: int) -> None:
-    from scratchnet.callbacks import Callback
-
-    class Hook(Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            rec.begin()
-
-        def on_epoch_end(self, epoch, logs=None):
-            if rec.end():
-                self.model.stop_training = True
-
-    orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
-    if orders is None:
-        model.fit(ds.X_train, ds.y_train, batch_size=case.batch_size, epochs=epochs,
-                  shuffle=case.shuffle, seed=seed, callbacks=[Hook()], verbose=0)
-        return
-    for order in orders:
-        model.fit(ds.X_train[order], ds.y_train[order], batch_size=case.batch_size, epochs=1,
-                  shuffle=False, callbacks=[Hook()], verbose=0)
-        if rec.stop or model.diverged:
-            return
-
-
-def _keras_native_weights(keras, case: Case, twin, seed: int) -> None:
-    """Replace the twin's copied weights with ones drawn by Keras' own initializers."""
-    def init(spec):
-        if isinstance(spec, str):
-            return keras.initializers.get(spec)
-        name, params = spec
-        return keras.initializers.get({"class_name": name, "config": dict(params)})
-
-    keras.utils.set_random_seed(seed)
-    for layer in twin.layers:
-        if not layer.weights:
-            continue
-        kernel = init(case.kernel_initializer)(layer.kernel.shape, dtype=layer.kernel.dtype)
-        values = [np.asarray(kernel)]
-        if layer.use_bias:
-            values.append(np.asarray(init(case.bias_initializer)(layer.bias.shape, dtype=layer.bias.dtype)))
-        layer.set_weights(values)
-
-
-def _train_keras(twin, case: Case, ds: Dataset, rec: _EpochRecorder, mode: str, seed: int,
-                 epochs: int) -> None:
-    from .keras_twin import import_keras
-
-    keras = import_keras()
-
-    class Hook(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            rec.begin()
-
-        def on_epoch_end(self, epoch, logs=None):
-            if rec.end():
-                self.model.stop_training = True
-
-    bs = case.batch_size or ds.n_train
-    orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
-    if orders is None:
-        twin.fit(ds.X_train, ds.y_train, batch_size=bs, epochs=epochs, shuffle=case.shuffle,
-                 callbacks=[Hook()], verbose=0)
-        return
-    for order in orders:
-        twin.fit(ds.X_train[order], ds.y_train[order], batch_size=bs, epochs=1, shuffle=False,
-                 callbacks=[Hook()], verbose=0)
-        if rec.stop:
-            return
-
-
-def _keras_predictor(twin):
-    def predict(X: np.ndarray) -> np.ndarray:
-        chunks = [np.asarray(twin(X[i:i + 16384], training=False)) for i in range(0, X.shape[0], 16384)]
-        return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
-
-    return predict
-
-
-def _in_floatx(dtype: str, fn):
-    from .keras_twin import keras_floatx
-
-    def wrapped(X):
-        with keras_floatx(dtype):
-            return fn(X)
-
-    return wrapped
-
-
 def _time_predict(fn, X: np.ndarray, repeats: int = 3) -> float:
     fn(X)  # warm-up (Keras traces its predict function on first use)
     best = math.inf
@@ -259,33 +176,40 @@ def _time_predict(fn, X: np.ndarray, repeats: int = 3) -> float:
     return best
 
 
-def _empty_run_row(case: Case, framework: str, mode: str, seed: int, epochs: int, spe: int) -> dict:
+def _empty_run_row(case: Case, framework: str, mode: str, seed: int, epochs: int) -> dict:
     row = {c: math.nan for c in RUN_COLUMNS}
     row.update(case=case.name, framework=framework, mode=mode, seed=seed, dtype=case.dtype,
                dataset=case.dataset, fingerprint="", batch_size=case.batch_size or "full", epochs=epochs,
                epochs_run=0, status="error", message="",
                target_loss=case.target_loss if case.target_loss is not None else math.nan,
-               keras_steps_per_execution=spe if framework == "keras" else math.nan,
                started_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     return row
 
 
 def run_case(case: Case, framework: str, seed: int, mode: str = "parity", *, profile: str = "full",
-             epochs: int | None = None, keras_steps_per_execution: int = DEFAULT_KERAS_STEPS_PER_EXECUTION,
-             time_limit: float | None = None) -> RunRecord:
-    """Train ``case`` with ``framework`` from ``seed`` and measure it (see the module docstring)."""
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"framework must be one of {list(FRAMEWORKS)}, got {framework!r}")
+             epochs: int | None = None, keras_steps_per_execution: int | None = None,
+             time_limit: float | None = None, results_dir: str | os.PathLike | None = None) -> RunRecord:
+    """Train ``case`` with ``framework`` from ``seed`` and measure it (see the module docstring).
+
+    ``keras_steps_per_execution`` forces that setting on the ``keras`` contender (no calibration);
+    ``results_dir`` is where the ``keras`` contender caches its calibration.
+    """
+    adapter = frameworks.get_adapter(framework)  # ValueError naming the valid frameworks
     if mode not in MODES:
         raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
     n_epochs = epochs if epochs is not None else case.epochs_for(profile)
     if n_epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {n_epochs}")
-    row = _empty_run_row(case, framework, mode, seed, n_epochs, keras_steps_per_execution)
+    row = _empty_run_row(case, framework, mode, seed, n_epochs)
     record = RunRecord(row)
+    options = {"results_dir": results_dir, "keras_steps_per_execution": keras_steps_per_execution}
     try:
-        _run(case, framework, seed, mode, n_epochs, keras_steps_per_execution,
-             time_limit if time_limit is not None else case.time_limit, record)
+        reason = adapter.supports(case)
+        if reason:
+            row.update(status="unsupported", message=reason)
+            return record
+        _run(case, adapter, seed, mode, n_epochs, time_limit if time_limit is not None else case.time_limit,
+             options, record)
     except Exception as exc:  # a failing run is recorded, the suite goes on
         row["status"] = "error"
         where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -293,37 +217,48 @@ def run_case(case: Case, framework: str, seed: int, mode: str = "parity", *, pro
     return record
 
 
-def _run(case: Case, framework: str, seed: int, mode: str, epochs: int, spe: int, time_limit: float,
+def _record_settings(row: dict, trainer) -> None:
+    settings = trainer.settings()
+    unknown = sorted(set(settings) - set(RUN_COLUMNS))
+    if unknown:
+        raise ValueError(f"trainer settings {unknown} are not run columns (schema.RUN_COLUMNS)")
+    row.update(settings)
+
+
+def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: float, options: dict,
          record: RunRecord) -> None:
     row = record.run
     ds = dataset_for(case)
     row.update(fingerprint=ds.fingerprint, n_train=ds.n_train, n_test=ds.n_test,
                steps_per_epoch=math.ceil(ds.n_train / (case.batch_size or ds.n_train)))
-    model = build_model(case, seed, n_features=ds.n_features)
-    base = {"case": case.name, "framework": framework, "mode": mode, "seed": seed, "dtype": case.dtype,
+    cap = getattr(adapter, "max_epochs", None)
+    if cap is not None and cap < epochs:
+        row["epoch_cap"] = cap
+        epochs = cap
+    initial = build_model(case, seed, n_features=ds.n_features).get_weights()
+    trainer = adapter.prepare(case, ds, initial, mode, seed, **options)
+    _record_settings(row, trainer)
+    base = {"case": case.name, "framework": row["framework"], "mode": mode, "seed": seed, "dtype": case.dtype,
             "fingerprint": ds.fingerprint}
-    if framework == "scratchnet":
-        predict = model.predict
-        rec = _EpochRecorder(case, ds, predict, base, time_limit)
-        with _PeakRSS() as mem:
-            _train_scratchnet(model, case, ds, rec, mode, seed, epochs)
-    else:
-        from .keras_twin import import_keras, keras_floatx, to_keras
-
-        keras = import_keras()
-        twin = to_keras(model, steps_per_execution=spe)
-        # Keras' data adapters cast inputs to the current floatx: hold the case's dtype throughout.
-        with keras_floatx(case.dtype):
-            if mode == "native":
-                _keras_native_weights(keras, case, twin, seed)
-            predict = _keras_predictor(twin)
-            rec = _EpochRecorder(case, ds, predict, base, time_limit)
-            with _PeakRSS() as mem:
-                _train_keras(twin, case, ds, rec, mode, seed, epochs)
-        predict_api = _in_floatx(case.dtype, lambda X: twin.predict(X, batch_size=X.shape[0], verbose=0))
+    rec = _EpochRecorder(case, ds, trainer.predict, base, time_limit)
+    orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
+    with _PeakRSS() as mem:
+        for epoch in range(epochs):
+            X, Y = (ds.X_train, ds.y_train) if orders is None else (ds.X_train[orders[epoch]], ds.y_train[orders[epoch]])
+            if rec.end(trainer.train_epoch(X, Y)):
+                break
+            if getattr(trainer, "diverged", False):
+                rec.status, rec.message = "diverged", f"the framework stopped on a non-finite loss at epoch {epoch + 1}"
+                break
+    _record_settings(row, trainer)
     record.epochs = rec.rows
     secs = rec.epoch_seconds
-    row.update(status=rec.status, message=rec.message, epochs_run=len(rec.rows), peak_memory_mb=mem.peak_growth_mb)
+    message = rec.message
+    if cap is not None and cap < row["epochs"]:
+        note = (f"epochs capped at {row['epoch_cap']} of {row['epochs']} ({row['framework']} is a timing "
+                "contender: its maths is that of another contender)")
+        message = f"{message}; {note}" if message else note
+    row.update(status=rec.status, message=message, epochs_run=len(rec.rows), peak_memory_mb=mem.peak_growth_mb)
     if secs:
         later = secs[1:] or secs
         row.update(fit_seconds=float(np.sum(secs)), first_epoch_seconds=secs[0],
@@ -334,6 +269,4 @@ def _run(case: Case, framework: str, seed: int, mode: str, epochs: int, spe: int
         row.update({k: last[k] for k in ("train_loss", "test_loss", "train_mse", "test_mse")})
         row.update(metrics.run_convergence([r["test_loss"] for r in rec.rows], secs, case.target_loss))
     if rec.status == "ok":
-        row["predict_seconds"] = _time_predict(model.predict if framework == "scratchnet" else predict_api,
-                                               ds.X_test)
-
+        row["predict_seconds"] = _time_predict(getattr(trainer, "timed_predict", trainer.predict), ds.X_test)

@@ -14,9 +14,14 @@ Every read goes through ``scratchnet.bench.store`` (validated: see INTEGER_COLUM
 friends at the end) and every write through it too (under the directory's lock).
 
 Conventions:
-* ``framework`` is ``"scratchnet"`` or ``"keras"``; ``mode`` is ``"parity"`` (identical
-  initial weights and batch order for both) or ``"native"`` (each framework's own init
-  and shuffling).
+* ``framework`` is one of FRAMEWORKS (the built-in adapters of
+  :mod:`scratchnet.bench.frameworks`: ``scratchnet``; ``keras`` at its calibrated best;
+  ``keras-default``, compile()/fit() defaults, at most a few epochs; ``sklearn``) or the label
+  of a registered foreign network; ``mode`` is ``"parity"`` (identical initial weights and
+  batch order for all) or ``"native"`` (each framework's own init and shuffling).
+* ``unsupported``: the framework cannot express the case exactly (e.g. scikit-learn and a
+  sigmoid output with squared error); ``message`` says why. Such a run is finished (resume
+  skips it), with NaN figures.
 * ``status`` is one of STATUSES. Rows of a failed run keep NaN in the figures it never
   produced; ``message`` holds the reason.
 * Losses are the case's compiled loss, MSE is ``mean((y_pred - y)**2)``; both computed
@@ -33,9 +38,9 @@ Conventions:
 """
 from __future__ import annotations
 
-FRAMEWORKS = ("scratchnet", "keras")
+FRAMEWORKS = ("scratchnet", "keras", "keras-default", "sklearn")  # = frameworks.BUILTINS
 MODES = ("parity", "native")
-STATUSES = ("ok", "diverged", "error", "timeout")
+STATUSES = ("ok", "diverged", "error", "timeout", "unsupported")
 
 RUN_KEY = ("case", "framework", "mode", "seed")
 
@@ -65,13 +70,17 @@ RUN_COLUMNS = (
     "target_loss",       # case target (NaN if none)
     "convergence_epoch", # NaN if it did not converge
     "seconds_to_target", # NaN if it did not converge
-    "keras_steps_per_execution",
+    "keras_steps_per_execution",  # keras/keras-default: compile(steps_per_execution=...) used
     "started_at",        # ISO 8601 UTC
     "target_rule",       # how target_loss was set: "declared", "derived" or "provisional"
     "still_improving",   # bool: test loss still falling >1% over the last 10% of epochs
     "memory_method",     # how peak_memory_mb was measured: "vmhwm" (exact) or "rss-sampler-5ms"
     "tracemalloc_peak_mb",  # scratchnet: traced NumPy heap peak, model build + one epoch (MiB)
     "memory_floor_mb",   # weights + optimizer state + gradients + one batch of activations (MiB)
+    "keras_jit_compile",           # keras/keras-default: XLA on (True/False) as Keras resolved it
+    "keras_calibration_seconds",   # keras: wall time of the calibration that chose the setting
+                                   # (paid once per case and dtype, cached; NaN when forced)
+    "epoch_cap",         # epochs this contender is capped at (keras-default); NaN if none
 )
 
 EPOCH_COLUMNS = (

@@ -29,7 +29,8 @@ from pathlib import Path
 from . import store, targets
 from .cases import CASES, Case, build_model
 from .environment import collect_environment
-from .runner import DEFAULT_KERAS_STEPS_PER_EXECUTION, dataset_for, run_case
+from . import frameworks as _frameworks
+from .runner import dataset_for, run_case
 from .schema import CASE_COLUMNS, FRAMEWORKS, MODES, PARITY_COLUMNS
 
 PARITY_ROWS = 64
@@ -73,8 +74,10 @@ def parity_dtypes(case: Case) -> list[str]:
     return ["float64", "float32"] if case.dtype == "float32" and smooth else ["float64"]
 
 
-def run_parity_for_case(case: Case, dtype: str, epochs: int = PARITY_EPOCHS, rows: int = PARITY_ROWS):
-    """The parity gate for ``case`` on its first ``rows`` training rows, in ``dtype``."""
+def run_parity_for_case(case: Case, dtype: str, epochs: int = PARITY_EPOCHS, rows: int = PARITY_ROWS, *,
+                        steps_per_execution: int = 1, jit_compile: bool = False):
+    """The parity gate for ``case`` on its first ``rows`` training rows, in ``dtype``, with the
+    Keras twin compiled with ``steps_per_execution`` and ``jit_compile``."""
     from .parity import check_parity
 
     ds = dataset_for(case, dtype)
@@ -82,14 +85,24 @@ def run_parity_for_case(case: Case, dtype: str, epochs: int = PARITY_EPOCHS, row
     n = min(rows, ds.n_train)
     batch = case.batch_size if case.batch_size is not None and case.batch_size < n else None
     return check_parity(model, ds.X_train[:n], ds.y_train[:n], epochs=epochs, batch_size=batch,
-                        seed=0, case=case.name)
+                        seed=0, case=case.name, steps_per_execution=steps_per_execution, jit_compile=jit_compile)
 
 
-def _execute(task: Task, profile: str, epochs: int | None, spe: int) -> tuple[Task, dict]:
+def _keras_setting(case: Case, spe: int | None, results_dir) -> tuple[int, bool]:
+    """The (steps_per_execution, jit_compile) the ``keras`` contender runs ``case`` with."""
+    adapter = _frameworks.get_adapter("keras")
+    chosen, jit, _ = adapter.setting_for(case, dataset_for(case), results_dir, spe)
+    return chosen, jit
+
+
+def _execute(task: Task, profile: str, epochs: int | None, spe: int | None,
+             results_dir: Path | None = None) -> tuple[Task, dict]:
     case = CASES[task.case]
     if task.kind == "parity":
         try:
-            report = run_parity_for_case(case, task.dtype)
+            # the gate checks the maths of the setting the keras contender runs with
+            setting, jit = _keras_setting(case, spe, results_dir) if task.framework == "keras" else (spe or 1, False)
+            report = run_parity_for_case(case, task.dtype, steps_per_execution=setting, jit_compile=jit)
             return task, {"parity": [report.summary_row()], "parity_epochs": report.epoch_rows()}
         except Exception as exc:  # recorded as a failed check, never a crash
             row = {c: math.nan for c in PARITY_COLUMNS}
@@ -97,7 +110,7 @@ def _execute(task: Task, profile: str, epochs: int | None, spe: int) -> tuple[Ta
                        message=f"parity check could not run: {type(exc).__name__}: {exc}")
             return task, {"parity": [row], "parity_epochs": []}
     record = run_case(case, task.framework, task.seed, task.mode, profile=profile, epochs=epochs,
-                      keras_steps_per_execution=spe)
+                      keras_steps_per_execution=spe, results_dir=results_dir)
     return task, {"runs": [record.run], "epochs": record.epochs}
 
 
@@ -147,7 +160,8 @@ def plan(cases: Sequence[Case], frameworks: Sequence[str], modes: Sequence[str],
                 if (case.name, dtype) in done_par:
                     skipped += 1
                 else:
-                    tasks.append(Task("parity", case.name, dtype=dtype))
+                    # the gate uses the keras contender's setting when that contender runs
+                    tasks.append(Task("parity", case.name, "keras" if "keras" in frameworks else "", dtype=dtype))
         for seed in case.seeds(n_seeds):
             for mode in modes:
                 for fw in frameworks:
@@ -182,13 +196,17 @@ def claimed(st: store.ResultStore, tasks: Iterable[Task], left: list[tuple[str, 
 def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = FRAMEWORKS,
               modes: Sequence[str] = ("parity",), n_seeds: int = 5, profile: str = "full",
               results_dir: str | Path = "results", jobs: int = 1, parity: bool = True,
-              epochs: int | None = None, keras_steps_per_execution: int = DEFAULT_KERAS_STEPS_PER_EXECUTION,
+              epochs: int | None = None, keras_steps_per_execution: int | None = None,
               progress: bool = True, repair: bool = False) -> SuiteSummary:
-    """Run (or resume) the suite and return what happened; tables land in ``results_dir``."""
+    """Run (or resume) the suite and return what happened; tables land in ``results_dir``.
+
+    ``keras_steps_per_execution`` None: the ``keras`` contender calibrates its setting per case
+    and dtype (cached in ``results_dir/keras_calibration.json``); an integer forces it.
+    """
     cases = list(cases) if cases is not None else list(CASES.values())
     for fw in frameworks:
-        if fw not in FRAMEWORKS:
-            raise ValueError(f"unknown framework {fw!r}; valid: {list(FRAMEWORKS)}")
+        if fw not in _frameworks.names():
+            raise ValueError(f"unknown framework {fw!r}; valid: {list(_frameworks.names())}")
     for mode in modes:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; valid: {list(MODES)}")
@@ -219,7 +237,8 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
     done = 0
     try:
         mine = claimed(st, tasks, left, notify=bar.note)
-        for task, tables in _iterate(mine, profile, epochs, keras_steps_per_execution, jobs, bar.start):
+        for task, tables in _iterate(mine, profile, epochs, keras_steps_per_execution, jobs, bar.start,
+                                     results_dir):
             st.record(tables, task.id)
             done += 1
             if task.kind == "run":
@@ -275,16 +294,17 @@ def _write_environment(st: store.ResultStore, fingerprints: dict, extra: dict) -
         store.write_json(env, path)
 
 
-def _iterate(tasks: Iterable[Task], profile: str, epochs: int | None, spe: int, jobs: int, on_start):
+def _iterate(tasks: Iterable[Task], profile: str, epochs: int | None, spe: int | None, jobs: int, on_start,
+             results_dir: Path | None = None):
     if jobs == 1:
         for task in tasks:
             on_start(task)
-            yield _execute(task, profile, epochs, spe)
+            yield _execute(task, profile, epochs, spe, results_dir)
         return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-    yield from parallel(delayed(_execute)(task, profile, epochs, spe) for task in tasks)
+    yield from parallel(delayed(_execute)(task, profile, epochs, spe, results_dir) for task in tasks)
 
 
 class _Progress:

@@ -55,7 +55,7 @@ def test_track_and_time_benchmarks_share_parameters(bench):
     for track, time in ((modules["bench_tutorials"].TutorialTrack, modules["bench_tutorials"].TutorialTime),
                         (modules["bench_realdata"].RealDataTrack, modules["bench_realdata"].RealDataTime)):
         assert track.params == time.params
-        assert track.params[1] == ["scratchnet", "keras"]
+        assert track.params[1] == ["scratchnet", "keras", "keras-default", "sklearn"]
         for name in ("track_test_mse", "track_train_mse", "track_convergence_epochs", "track_seconds_to_target"):
             assert callable(getattr(track, name))
     assert modules["bench_tutorials"].TutorialTrack.track_convergence_epochs.unit == "epochs"

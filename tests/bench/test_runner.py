@@ -216,10 +216,11 @@ def test_parity_mode_frameworks_agree_per_epoch(name, epochs):
     case = CASES[name]
     seed = case.seeds(1)[0]
     sn = run_case(case, "scratchnet", seed, "parity", epochs=epochs)
-    ke = run_case(case, "keras", seed, "parity", epochs=epochs)
+    ke = run_case(case, "keras", seed, "parity", epochs=epochs, keras_steps_per_execution=32)
     assert sn.status == "ok", sn.run["message"]
     assert ke.status == "ok", ke.run["message"]
-    assert ke.run["keras_steps_per_execution"] == 32
+    assert ke.run["keras_steps_per_execution"] == 32 and ke.run["keras_jit_compile"] is False
+    assert math.isnan(ke.run["keras_calibration_seconds"])  # forced: no calibration
     assert ke.run["fingerprint"] == sn.run["fingerprint"]
     assert len(sn.epochs) == len(ke.epochs) == epochs
     for a, b in zip(sn.epochs, ke.epochs):

@@ -1,0 +1,174 @@
+"""The Keras adapters: ``keras`` (Keras at its calibrated best) and ``keras-default``.
+
+Both train the Keras twin of the case's scratchnet model (:func:`keras_twin.to_keras`: same
+layers, loss, optimizer and hyper-parameters, dtype), so in parity mode their maths is the
+same as scratchnet's and as each other's; they differ only in how Keras executes it:
+
+* ``keras`` -- ``compile(steps_per_execution=S, jit_compile=J)`` with the (S, J) that ran
+  fastest for this case and dtype in a short calibration
+  (:mod:`scratchnet.bench.frameworks.keras_calibration`), cached in the results directory.
+  ``run_case(framework_options={"keras_steps_per_execution": S})`` forces S (with J False)
+  and skips calibration.
+* ``keras-default`` -- Keras exactly as a user calls it: ``compile()`` and ``fit()``
+  defaults, ``steps_per_execution=1`` and ``jit_compile="auto"`` (which Keras resolves to
+  False here because op determinism is enabled). It costs ~2.5 ms a step, so it trains at
+  most :data:`KERAS_DEFAULT_MAX_EPOCHS` epochs: it is a timing contender, and its maths is
+  that of ``keras``.
+
+Modes: parity copies ``initial_weights`` (scratchnet's) and keeps the harness' batch order
+(``shuffle=False``); native draws the weights with Keras' own initializers under
+``keras.utils.set_random_seed(seed)`` and lets ``fit`` shuffle (``shuffle=case.shuffle``).
+Keras' array adapter then repeats one permutation every epoch under a fixed seed -- a Keras
+property, the same in one ``fit(epochs=N)`` as in N ``fit(epochs=1)`` calls.
+
+Epoch time: from a Keras callback's ``on_epoch_begin`` to its ``on_epoch_end``, so the data
+adapter's set-up in each ``fit`` call is not counted. Keras' first epoch includes graph
+tracing (and XLA compilation when J is True); the runner reports it separately.
+Every ``fit``/predict runs inside ``keras_floatx(case.dtype)`` (Keras casts inputs to floatx).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ..cases import Case, build_model
+from ..datasets import Dataset
+
+KERAS_DEFAULT_MAX_EPOCHS = 3  # keras-default trains min(epochs, this): a timing contender only
+_PREDICT_CHUNK = 16384
+
+
+def _native_weights(keras, case: Case, twin, seed: int) -> None:
+    """Replace the twin's copied weights with ones drawn by Keras' own initializers."""
+    def init(spec):
+        if isinstance(spec, str):
+            return keras.initializers.get(spec)
+        name, params = spec
+        return keras.initializers.get({"class_name": name, "config": dict(params)})
+
+    keras.utils.set_random_seed(seed)
+    for layer in twin.layers:
+        if not layer.weights:
+            continue
+        kernel = init(case.kernel_initializer)(layer.kernel.shape, dtype=layer.kernel.dtype)
+        values = [np.asarray(kernel)]
+        if layer.use_bias:
+            values.append(np.asarray(init(case.bias_initializer)(layer.bias.shape, dtype=layer.bias.dtype)))
+        layer.set_weights(values)
+
+
+def build_twin(case: Case, dataset: Dataset, initial_weights: list[np.ndarray], *, steps_per_execution: int,
+               jit_compile: bool | str):
+    """The case's compiled Keras twin starting from ``initial_weights``."""
+    from ..keras_twin import to_keras
+
+    model = build_model(case, 0, n_features=dataset.n_features)
+    model.set_weights(initial_weights)
+    return to_keras(model, steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+
+
+class KerasTrainer:
+    def __init__(self, twin, case: Case, mode: str, settings: dict) -> None:
+        from ..keras_twin import import_keras
+
+        keras = import_keras()
+        self.twin, self.case, self._settings = twin, case, settings
+        self._shuffle = mode == "native" and case.shuffle
+        self._begin = self._end = 0.0
+        trainer = self
+
+        class _Clock(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                trainer._begin = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                trainer._end = time.perf_counter()
+
+        self._clock = _Clock()
+
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray) -> float:
+        from ..keras_twin import keras_floatx
+
+        self._begin = self._end = time.perf_counter()
+        with keras_floatx(self.case.dtype):
+            self.twin.fit(X, Y, batch_size=self.case.batch_size or X.shape[0], epochs=1, shuffle=self._shuffle,
+                          callbacks=[self._clock], verbose=0)
+        return self._end - self._begin
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        from ..keras_twin import keras_floatx
+
+        with keras_floatx(self.case.dtype):
+            chunks = [np.asarray(self.twin(X[i:i + _PREDICT_CHUNK], training=False))
+                      for i in range(0, X.shape[0], _PREDICT_CHUNK)]
+        return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+
+    def timed_predict(self, X: np.ndarray) -> np.ndarray:
+        from ..keras_twin import keras_floatx
+
+        with keras_floatx(self.case.dtype):
+            return self.twin.predict(X, batch_size=X.shape[0], verbose=0)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return self.twin.get_weights()
+
+    def settings(self) -> dict:
+        return dict(self._settings)
+
+
+def _prepare(case: Case, dataset: Dataset, initial_weights, mode: str, seed: int, spe: int,
+             jit: bool | str, settings: dict) -> KerasTrainer:
+    from ..keras_twin import import_keras, keras_floatx
+
+    twin = build_twin(case, dataset, initial_weights, steps_per_execution=spe, jit_compile=jit)
+    if mode == "native":
+        with keras_floatx(case.dtype):
+            _native_weights(import_keras(), case, twin, seed)
+    settings = {**settings, "keras_steps_per_execution": spe,
+                "keras_jit_compile": bool(getattr(twin, "jit_compile", jit))}
+    return KerasTrainer(twin, case, mode, settings)
+
+
+class KerasAdapter:
+    """``keras``: the fastest (steps_per_execution, jit_compile) of the calibration grid."""
+
+    name = "keras"
+
+    def supports(self, case: Case) -> str | None:
+        return None
+
+    def setting_for(self, case: Case, dataset: Dataset, results_dir=None,
+                    keras_steps_per_execution: int | None = None) -> tuple[int, bool, float]:
+        """(steps_per_execution, jit_compile, calibration seconds) for ``case`` in its dtype."""
+        if keras_steps_per_execution is not None:
+            return int(keras_steps_per_execution), False, math.nan
+        from .keras_calibration import calibrate
+
+        cal = calibrate(case, dataset, results_dir)
+        return cal.steps_per_execution, cal.jit_compile, cal.seconds
+
+    def prepare(self, case: Case, dataset: Dataset, initial_weights, mode: str, seed: int, *,
+                results_dir=None, keras_steps_per_execution: int | None = None, **options) -> KerasTrainer:
+        spe, jit, seconds = self.setting_for(case, dataset, results_dir, keras_steps_per_execution)
+        return _prepare(case, dataset, initial_weights, mode, seed, spe, jit,
+                        {"keras_calibration_seconds": seconds})
+
+
+class KerasDefaultAdapter:
+    """``keras-default``: compile()/fit() defaults, at most KERAS_DEFAULT_MAX_EPOCHS epochs."""
+
+    name = "keras-default"
+    max_epochs = KERAS_DEFAULT_MAX_EPOCHS
+
+    def supports(self, case: Case) -> str | None:
+        return None
+
+    def prepare(self, case: Case, dataset: Dataset, initial_weights, mode: str, seed: int,
+                **options) -> KerasTrainer:
+        return _prepare(case, dataset, initial_weights, mode, seed, 1, "auto", {})
+
+
+ADAPTER = KerasAdapter()
+DEFAULT_ADAPTER = KerasDefaultAdapter()

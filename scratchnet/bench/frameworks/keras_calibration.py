@@ -1,0 +1,182 @@
+"""Calibration of the ``keras`` contender: which Keras execution setting is fastest here.
+
+The grid is ``steps_per_execution`` in {1, 32, steps per epoch} x ``jit_compile`` in
+{False, True} (duplicates dropped: a case with 4 steps an epoch has {1, 4}). The best setting
+differs per case (XLA loses on tiny nets and wins on big ones), so it is measured, per
+(case, dtype), never assumed.
+
+Measurement (:func:`measure_candidate`), cheap by design: the twin of the case (weights of
+``case.seeds(1)[0]``) trains on the first ``min(n_train, CALIBRATION_STEPS * batch)`` rows,
+in order. One warm-up epoch traces (and XLA-compiles) the train function; then
+``CALIBRATION_REPEATS`` timed epochs, each from a callback's epoch-begin to epoch-end; the
+candidate's figure is the fastest of them divided by the steps. The "steps per epoch"
+candidate runs the whole calibration subset in one call (its steps per epoch), the same
+regime as a whole epoch per call in the real run. A candidate that raises gets ``inf`` and
+its error is kept. :func:`choose` takes the smallest per-step time (ties: the earlier
+candidate in grid order, i.e. the simpler setting).
+
+Cache: ``<results_dir>/keras_calibration.json`` (:data:`CACHE_FILE`), one entry per
+``"case|dtype"`` with the chosen setting, every candidate's seconds per step (and error), the
+calibration's wall seconds, the steps timed and when. It is read-modify-written under a lock
+file and replaced atomically, so parallel workers (``--jobs``) share it; an entry is reused
+for as long as the file exists (delete it to recalibrate). Without a results directory the
+choice is cached in this process only.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..cases import Case, build_model
+from ..datasets import Dataset
+
+CACHE_FILE = "keras_calibration.json"
+CALIBRATION_STEPS = 128   # steps timed per candidate (fewer when the epoch is shorter)
+CALIBRATION_REPEATS = 2   # timed epochs per candidate after the warm-up; the fastest counts
+SPE_GRID = (1, 32)        # plus the steps per epoch
+JIT_GRID = (False, True)
+
+Candidate = tuple[int, bool]  # (steps_per_execution, jit_compile)
+
+
+@dataclass
+class Calibration:
+    steps_per_execution: int
+    jit_compile: bool
+    seconds: float                       # wall time the calibration took
+    candidates: list[dict] = field(default_factory=list)  # one per candidate, timings included
+    steps: int = 0                       # steps timed per candidate epoch
+
+
+def candidates(steps_per_epoch: int) -> list[Candidate]:
+    """The grid for an epoch of ``steps_per_epoch`` steps, in order, without duplicates."""
+    spes = sorted({min(s, steps_per_epoch) for s in SPE_GRID} | {steps_per_epoch})
+    return [(s, j) for s in spes for j in JIT_GRID]
+
+
+def choose(timings: dict[Candidate, float], order: Sequence[Candidate] | None = None) -> Candidate:
+    """The candidate with the smallest finite per-step time (ties go to the earlier one)."""
+    order = list(order) if order is not None else list(timings)
+    finite = [c for c in order if math.isfinite(timings.get(c, math.inf))]
+    if not finite:
+        raise RuntimeError(f"no Keras setting could be calibrated: {timings}")
+    return min(finite, key=lambda c: (timings[c], order.index(c)))
+
+
+def calibration_subset(case: Case, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(X, Y, batch size, steps) the calibration trains on."""
+    bs = case.batch_size or dataset.n_train
+    steps = max(1, min(CALIBRATION_STEPS, math.ceil(dataset.n_train / bs)))
+    n = min(dataset.n_train, steps * bs)
+    return dataset.X_train[:n], dataset.y_train[:n], bs, steps
+
+
+def measure_candidate(case: Case, dataset: Dataset, spe: int, jit: bool) -> float:
+    """Seconds per step of one candidate (see the module docstring)."""
+    from ..keras_twin import import_keras, keras_floatx, to_keras
+
+    keras = import_keras()
+    X, Y, bs, steps = calibration_subset(case, dataset)
+    model = build_model(case, case.seeds(1)[0], n_features=dataset.n_features)
+    twin = to_keras(model, steps_per_execution=min(spe, steps), jit_compile=jit)
+    times: list[float] = []
+
+    class _Clock(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t0)
+
+    with keras_floatx(case.dtype):
+        twin.fit(X, Y, batch_size=bs, epochs=1 + CALIBRATION_REPEATS, shuffle=False, callbacks=[_Clock()],
+                 verbose=0)
+    return min(times[1:]) / steps
+
+
+_MEMORY: dict[tuple[str, str, str], Calibration] = {}
+
+
+def _key(case: Case) -> str:
+    return f"{case.name}|{case.dtype}"
+
+
+def calibrate(case: Case, dataset: Dataset, results_dir: str | os.PathLike | None = None,
+              measure: Callable[[Case, Dataset, int, bool], float] = measure_candidate) -> Calibration:
+    """The chosen setting for ``case`` (cached; measured with ``measure`` when not cached)."""
+    mem_key = (str(results_dir or ""), case.name, case.dtype)
+    if mem_key in _MEMORY:
+        return _MEMORY[mem_key]
+    path = Path(results_dir) / CACHE_FILE if results_dir is not None else None
+    if path is not None:
+        cached = _read(path).get(_key(case))
+        if cached is not None:
+            cal = _from_entry(cached)
+            _MEMORY[mem_key] = cal
+            return cal
+    steps_per_epoch = math.ceil(dataset.n_train / (case.batch_size or dataset.n_train))
+    grid = candidates(steps_per_epoch)
+    t0 = time.perf_counter()
+    timings: dict[Candidate, float] = {}
+    rows: list[dict] = []
+    for spe, jit in grid:
+        error = ""
+        try:
+            timings[(spe, jit)] = float(measure(case, dataset, spe, jit))
+        except Exception as exc:  # a setting Keras cannot run is not a contender
+            timings[(spe, jit)] = math.inf
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        rows.append({"steps_per_execution": spe, "jit_compile": jit,
+                     "seconds_per_step": timings[(spe, jit)], "error": error})
+    spe, jit = choose(timings, grid)
+    cal = Calibration(spe, jit, time.perf_counter() - t0, rows, calibration_subset(case, dataset)[3])
+    if path is not None:
+        _store(path, _key(case), cal, steps_per_epoch)
+    _MEMORY[mem_key] = cal
+    return cal
+
+
+def _from_entry(entry: dict) -> Calibration:
+    chosen = entry["chosen"]
+    return Calibration(int(chosen["steps_per_execution"]), bool(chosen["jit_compile"]),
+                       float(entry["calibration_seconds"]), list(entry.get("candidates", [])),
+                       int(entry.get("steps_timed", 0)))
+
+
+def _read(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc}); delete it to recalibrate") from None
+    return data.get("entries", {})
+
+
+def _store(path: Path, key: str, cal: Calibration, steps_per_epoch: int) -> None:
+    import fcntl
+
+    from .. import store
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        entries = _read(path)
+        entries[key] = {
+            "chosen": {"steps_per_execution": cal.steps_per_execution, "jit_compile": cal.jit_compile},
+            "candidates": [{**c, "seconds_per_step": c["seconds_per_step"] if math.isfinite(c["seconds_per_step"])
+                            else None} for c in cal.candidates],
+            "calibration_seconds": cal.seconds,
+            "steps_timed": cal.steps,
+            "steps_per_epoch": steps_per_epoch,
+            "measured_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        store.write_json({"version": 1, "entries": entries}, path)
