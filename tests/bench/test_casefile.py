@@ -164,8 +164,8 @@ def test_example_case_file_runs_end_to_end(tmp_path, capsys):
     for name in ("cases.toml", "study_hours.csv"):
         shutil.copy(EXAMPLES / name, work / name)
     out = tmp_path / "results"
-    code = cli.main(["run", "--case-file", str(work / "cases.toml"), "--cases", "study-2-3-1", "--seeds", "1",
-                     "--epochs", "2", "--results", str(out), "--no-progress"])
+    code = cli.main(["run", "--case-file", str(work / "cases.toml"), "--cases", "study-2-3-1",
+                     "--frameworks", "scratchnet,keras", "--seeds", "1", "--epochs", "2", "--results", str(out), "--no-progress"])
     assert code == 0, capsys.readouterr()
     import pandas as pd
 
