@@ -20,6 +20,9 @@ Contract
   recomputed from each run's test-loss curve in ``epochs`` (empty when the run has no
   curve, or no target exists, or it never reached the target).
 * ``evaluate(runs, epochs, declared=None)`` -> ``Evaluated(runs, targets)``: both steps.
+* ``remeasure(runs, epochs, cases=None)`` -> ``evaluate(...).runs`` with the declared targets
+  of ``cases`` (a ``cases.csv`` frame); ``runs`` unchanged when ``epochs`` holds no row (the
+  recorded columns are all there is). The report's loader calls it.
 * ``update_results(results_dir or store)`` -> the targets frame; writes ``targets.csv`` and
   rewrites those columns of ``runs.csv`` (under the directory's lock, through
   :class:`scratchnet.bench.store.ResultStore`).
@@ -157,6 +160,13 @@ def evaluate(runs: pd.DataFrame, epochs: pd.DataFrame,
     """Shared targets of ``runs`` and the runs re-measured against them."""
     targets = case_targets(runs, declared)
     return Evaluated(apply_targets(runs, epochs, targets), targets)
+
+
+def remeasure(runs: pd.DataFrame, epochs: pd.DataFrame, cases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``runs`` re-measured against the shared targets (see the module contract)."""
+    if epochs is None or epochs.empty or runs.empty:
+        return runs
+    return evaluate(runs, epochs, declared_targets(cases)).runs
 
 
 def update_results(results) -> pd.DataFrame:

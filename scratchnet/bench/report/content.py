@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from .blocks import Block, fold
 from .claims import claims_blocks
+from .convergence import convergence_blocks
 from .comparison import significance_blocks, speed_blocks
 from .figures import figure_blocks
 from .header import case_blocks, definition_blocks, environment_blocks, title_blocks
@@ -47,6 +48,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     claims_blocks,               # tutorial claims and their verdicts
     figure_blocks,               # loss curves (small multiples), convergence
     folded(summary_blocks),      # per case, mode and framework
+    folded(convergence_blocks),  # shared targets, censored epochs, time to event
     folded(speed_blocks),
     folded(memory_blocks),       # peak during fit, traced, floor
     folded(significance_blocks),

@@ -20,7 +20,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .blocks import Block, Columns, Heading, Image, para, table_block
-from .formatting import NA, fmt_mse, fmt_num, fmt_ratio, fmt_time, mode_label
+from .formatting import NA, fmt_mse, fmt_ratio, fmt_time, mode_label
+from .convergence import compact_convergence_cell
 from .parity_table import parity_state
 from .plotting import framework_color, framework_marker, png
 from .stats import ratio_ci, ratio_of_medians
@@ -66,11 +67,7 @@ def _convergence_cell(runs: pd.DataFrame) -> str:
         return _why_empty(runs)
     if timing_only(ok):
         return "timing only"
-    epochs = finite_values(ok["convergence_epoch"])
-    if epochs.size == 0:
-        return f"none of {len(ok)}"
-    text = fmt_num(median_of(epochs))
-    return text if epochs.size == len(ok) else f"{text} ({epochs.size}/{len(ok)})"
+    return compact_convergence_cell(ok)
 
 
 def _time_cell(runs: pd.DataFrame) -> str:
@@ -141,8 +138,10 @@ def summary_table(res: Results) -> list[Block]:
     names = ", ".join(f"{_short(fw)} = {fw}" for fw in fws if _short(fw) != fw)
     note = para("One row per case in its primary mode (parity when run; ✓ parity check passed, "
                 "✗ failed); a framework not run in that mode shows its other mode, named in "
-                "brackets (ratios then against scratchnet in that mode). Medians over ok seeds; convergence epoch \"(k/n)\": k of n ok "
-                "seeds converged; \"× scratchnet time\": median time per epoch divided by "
+                "brackets (ratios then against scratchnet in that mode). Medians over ok seeds; "
+                "convergence epoch: to the case's shared target loss, a seed that never reached it "
+                "counting as later than any epoch; \"(k/n)\": k of n ok seeds converged; \"> N\": "
+                "half or more did not reach it within N epochs; \"× scratchnet time\": median time per epoch divided by "
                 "scratchnet's (above 1: scratchnet is faster)."
                 + (f" Columns: {names}." if names else ""))
     return [table_block(headers, rows, groups, short, anchor="summary-table"), note]

@@ -14,13 +14,15 @@ import pandas as pd
 from ..schema import STATUSES
 from .blocks import Block, Heading, para, table_block
 from .formatting import DASH, NA, fmt_interval, fmt_mib, fmt_mse, fmt_num, fmt_time, mode_label
+from .convergence import convergence_cell as censored_convergence_cell
+from .convergence import time_to_target_cell
 from .stats import median_ci
 from .tables import Results, finite_values, groups, median_of, ok_runs, ordered, timing_only
 
 
 SUMMARY_HEADERS = (
     "Case", "Mode", "Framework", "Runs ok", "Test MSE median [95% CI]", "Train MSE median",
-    "Convergence epoch median (range), converged/ok", "Time to target", "Time per epoch",
+    "Epochs to target (converged/ok)", "Time to target", "Time per epoch",
     "Time per step", "First epoch", "Peak memory", "Status",
 )
 
@@ -35,16 +37,12 @@ def median_ci_cell(values: np.ndarray) -> str:
 
 
 def convergence_cell(ok: pd.DataFrame) -> str:
-    if ok.empty:
-        return NA
-    if timing_only(ok):
+    """Censored epochs to the shared target (``report.convergence``); "timing only" for runs
+    that stopped before their epoch budget on purpose."""
+    if not ok.empty and timing_only(ok):
         done = ok["epochs_run"].to_numpy(dtype=float)
         return f"timing only ({fmt_num(done.max())} of {fmt_num(ok['epochs'].max())} epochs)"
-    epochs = finite_values(ok["convergence_epoch"])
-    if epochs.size == 0:
-        return f"did not converge, 0/{len(ok)}"
-    spread = f"{fmt_num(epochs.min())}–{fmt_num(epochs.max())}"
-    return f"{fmt_num(median_of(epochs))} ({spread}), {epochs.size}/{len(ok)}"
+    return censored_convergence_cell(ok)
 
 
 def _status_cell(runs: pd.DataFrame) -> str:
@@ -67,7 +65,7 @@ def _summary_row(case: str, mode: str, fw: str, runs: pd.DataFrame) -> tuple[str
         median_ci_cell(finite_values(ok["test_mse"])),
         fmt_mse(med("train_mse")),
         convergence_cell(ok),
-        fmt_time(med("seconds_to_target")),
+        NA if not ok.empty and timing_only(ok) else time_to_target_cell(ok),
         fmt_time(med("seconds_per_epoch")),
         fmt_time(med("seconds_per_step")),
         fmt_time(med("first_epoch_seconds")),

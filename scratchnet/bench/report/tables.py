@@ -7,8 +7,9 @@ the file) and the optional ``epochs.csv``, ``parity.csv``, ``parity_epochs.csv``
 ``cases.csv`` and ``environment.json``. A missing, empty or unreadable optional
 file becomes an empty table plus a note in ``Results.problems``; missing columns
 become NaN (numbers) or "" (text); boolean cells are parsed by ``parse_flag``.
-Duplicate run keys keep the last row. The selection helpers (``select``,
-``ok_runs``, ``groups``, ...) never mutate the tables.
+Duplicate run keys keep the last row. The runs are re-measured against the shared
+convergence target of their case and mode (``scratchnet.bench.targets.remeasure``).
+The selection helpers (``select``, ``ok_runs``, ``groups``, ...) never mutate the tables.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..targets import remeasure
 from ..schema import (
     CASE_COLUMNS, EPOCH_COLUMNS, MODES, PARITY_COLUMNS, PARITY_EPOCH_COLUMNS,
     RUN_COLUMNS, RUN_KEY,
@@ -140,6 +142,8 @@ def load_results(directory: Path) -> Results:
     problems: list[str] = []
     epochs = _read_table(directory / "epochs.csv", EPOCH_COLUMNS, EPOCH_TEXT, (), problems)
     epochs = epochs.drop_duplicates(subset=[*RUN_KEY, "epoch"], keep="last")
+    cases = _read_table(directory / "cases.csv", CASE_COLUMNS, CASE_TEXT, ("equivalent",), problems)
+    runs = remeasure(runs, epochs, cases)  # shared convergence targets (scratchnet.bench.targets)
     return Results(
         directory=directory,
         runs=runs,
@@ -148,8 +152,7 @@ def load_results(directory: Path) -> Results:
                            ("passed",), problems),
         parity_epochs=_read_table(directory / "parity_epochs.csv", PARITY_EPOCH_COLUMNS,
                                   PARITY_EPOCH_TEXT, (), problems),
-        cases=_read_table(directory / "cases.csv", CASE_COLUMNS, CASE_TEXT,
-                          ("equivalent",), problems),
+        cases=cases,
         env=_load_environment(directory / "environment.json", problems),
         problems=problems,
     )

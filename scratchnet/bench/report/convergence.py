@@ -1,0 +1,173 @@
+"""The Convergence section: shared targets, censored epochs, still-improving cases and the
+time-to-event figure.
+
+The runs reach this section already re-measured against the shared target of their case and
+mode (``tables.load_results`` calls :func:`scratchnet.bench.targets.remeasure`).
+
+* ``compact_convergence_cell(ok) -> str`` -- the same figure for the one-row-per-case table
+  (``lead``): ``"61"``, ``"61 (3/5)"``, ``"> 200 (2/5)"``.
+* ``convergence_cell(ok) -> str`` -- the censored cell of one group of ok runs, used by the
+  summary table: ``"61 (5/5)"`` (median over every seed, a seed that never reached the target
+  counting as later than any epoch), ``"> 200 epochs (0/5)"``, ``"median not reached (2/5 by
+  200)"``.
+* ``convergence_blocks(res) -> list[Block]`` -- the section: the rule, one row per case and
+  mode with its target and how it was set, one row per group with converged k/n, epochs and
+  seconds to target and the still-improving count, the list of cases still improving for most
+  seeds, and ``convergence_fraction.png`` (fraction of seeds converged by each epoch, per
+  framework and mode, one panel per case).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import metrics, targets
+from .blocks import Block, Bullets, Heading, Image, kv, para, table_block
+from .plotting import MODE_STYLES, framework_color, png
+from .formatting import NA, fmt_mse, fmt_time, mode_label
+from .tables import Results, case_order, finite_values, groups, ok_runs, select
+
+FIGURE_NAME = "convergence_fraction.png"
+
+HEADERS = ("Case", "Mode", "Framework", "Converged", "Epochs to target", "Time to target",
+           "Still improving at the last epoch")
+TARGET_HEADERS = ("Case", "Mode", "Target loss", "How it was set", "Epoch budget")
+
+
+def _budget(ok: pd.DataFrame) -> float:
+    values = finite_values(ok["epochs"])
+    return float(values.max()) if values.size else math.nan
+
+
+def convergence_cell(ok: pd.DataFrame) -> str:
+    """Censored convergence epochs of one group's ok runs (see the module docstring)."""
+    if ok.empty:
+        return NA
+    return targets.convergence_text(pd.to_numeric(ok["convergence_epoch"], errors="coerce"), _budget(ok))
+
+
+def compact_convergence_cell(ok: pd.DataFrame) -> str:
+    """The one-row-per-case table's cell: the censored median alone when every seed converged,
+    ``"61 (3/5)"`` when only some did, ``"> 200 (2/5)"`` when the median is beyond the budget
+    (at most half the seeds reached the target within it)."""
+    if ok.empty:
+        return NA
+    conv = pd.to_numeric(ok["convergence_epoch"], errors="coerce")
+    k, n = int(np.isfinite(conv).sum()), len(ok)
+    median = metrics.censored_median(conv.tolist())
+    if median is None:
+        budget = _budget(ok)
+        return f"> {budget:g} ({k}/{n})" if math.isfinite(budget) else f"not reached ({k}/{n})"
+    return f"{median:g}" if k == n else f"{median:g} ({k}/{n})"
+
+
+def time_to_target_cell(ok: pd.DataFrame) -> str:
+    """Censored median seconds to the shared target of one group's ok runs."""
+    if ok.empty:
+        return NA
+    median = metrics.censored_median(pd.to_numeric(ok["seconds_to_target"], errors="coerce").tolist())
+    return fmt_time(median) if median is not None else "not reached by half"
+
+
+def _improving(ok: pd.DataFrame) -> tuple[int, int]:
+    flags = [v for v in ok["still_improving"] if isinstance(v, (bool, np.bool_))]
+    return sum(bool(v) for v in flags), len(flags)
+
+
+def _how(row: pd.Series) -> str:
+    if row["target_rule"] == "declared":
+        return "declared by the case"
+    if row["target_rule"] == "derived":
+        return f"derived: largest framework median final test loss ({row['from_runs']})"
+    return "none: no ok run over the full budget"
+
+
+def _target_rows(res: Results) -> list[tuple[str, ...]]:
+    table = targets.case_targets(res.runs, targets.declared_targets(res.cases))
+    order = {case: i for i, case in enumerate(case_order(res))}
+    table = table.assign(_o=table["case"].map(order)).sort_values(["_o", "mode"], kind="stable")
+    return [(r["case"], mode_label(r["mode"]), fmt_mse(r["target_loss"]), _how(r),
+             f"{r['budget_epochs']:g}" if math.isfinite(r["budget_epochs"]) else NA)
+            for _, r in table.iterrows()]
+
+
+def _group_rows(res: Results) -> list[tuple[str, ...]]:
+    rows = []
+    for case, mode, fw, runs in groups(res):
+        ok = ok_runs(runs)
+        if ok.empty:
+            continue
+        k = int(np.isfinite(pd.to_numeric(ok["convergence_epoch"], errors="coerce")).sum())
+        still, known = _improving(ok)
+        rows.append((case, mode_label(mode), fw, f"{k}/{len(ok)}", convergence_cell(ok), time_to_target_cell(ok),
+                     f"{still}/{known}" if known else NA))
+    return rows
+
+
+def still_improving_cases(res: Results) -> list[str]:
+    """Case (mode) labels whose ok runs, all frameworks together, are still improving at the
+    last epoch for more than half the seeds."""
+    out = []
+    for case in case_order(res):
+        for mode in dict.fromkeys(select(res.runs, case=case)["mode"]):
+            still, known = _improving(ok_runs(select(res.runs, case=case, mode=mode)))
+            if known and still * 2 > known:
+                out.append(f"{case} ({mode_label(mode)}): {still}/{known} runs")
+    return out
+
+
+def _fraction_figure(res: Results) -> bytes | None:
+    ok = ok_runs(res.runs)
+    if ok.empty:
+        return None
+    curves = targets.converged_fraction(ok)
+    cases = [c for c in case_order(res) if c in set(curves["case"])]
+    if not cases:
+        return None
+    cols = min(4, len(cases))
+    rows = math.ceil(len(cases) / cols)
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows), layout="constrained")
+    frameworks = sorted(set(curves["framework"]))
+    for i, case in enumerate(cases):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        for (mode, fw), g in curves[curves["case"] == case].groupby(["mode", "framework"], sort=False):
+            ax.step(g["epoch"], g["fraction"], where="post", color=framework_color(fw, frameworks),
+                    linestyle=MODE_STYLES.get(mode, ":"), label=f"{fw} ({mode_label(mode)})")
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_title(case, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=6, loc="lower right")
+    fig.suptitle("Fraction of seeds that reached the case's shared target, by epoch", fontsize=10)
+    fig.supxlabel("epoch", fontsize=8)
+    return png(fig)
+
+
+def convergence_blocks(res: Results) -> list[Block]:
+    """The Convergence section (a section builder)."""
+    blocks: list[Block] = [
+        Heading(2, "Convergence"),
+        Bullets((kv("Target", metrics.TARGET_RULE), kv("Convergence epoch", metrics.CONVERGENCE_DEFINITION),
+                 kv("Medians", "over every ok seed, a seed that never reached the target counting as "
+                               "later than any epoch; 'median not reached' when half the seeds never got "
+                               "there (medians of only the converged seeds are not shown)"),
+                 kv("Still improving", metrics.STILL_IMPROVING_DEFINITION))),
+    ]
+    if res.runs.empty:
+        return [*blocks, para("No run recorded.")]
+    blocks += [Heading(3, "Targets"), table_block(TARGET_HEADERS, _target_rows(res)),
+               Heading(3, "Epochs to target"), table_block(HEADERS, _group_rows(res))]
+    improving = still_improving_cases(res)
+    if improving:
+        blocks += [para("Still improving at the last epoch for most seeds (the epoch budget, not "
+                        "convergence, ended these runs; their convergence epochs measure the budget):"),
+                   Bullets(tuple((item,) for item in improving))]
+    else:
+        blocks.append(para("No case is still improving at the last epoch for most seeds."))
+    png = _fraction_figure(res)
+    if png is not None:
+        blocks.append(Image(FIGURE_NAME, "Fraction of seeds converged by each epoch (time to target)", png))
+    return blocks
