@@ -4,7 +4,7 @@ Skipped where ``/usr/bin/chromium`` (or ``$SCRATCHNET_CHROMIUM``) is absent; ``.
 installs Debian's ``chromium`` package when it can. A copy of the fixture report gets a
 small script that writes the page's measurements into the DOM (``--dump-dom`` after a
 virtual-time budget), plus a screenshot of the first viewport. Asserted at 1280x800:
-no horizontal overflow, and the headline, the summary figure and the summary table all
+no horizontal overflow (also with every ``<details>`` open), and the headline, the summary figure and the summary table all
 start inside the first viewport (the figure and the fixture's short table end inside it).
 """
 from __future__ import annotations
@@ -48,6 +48,13 @@ window.addEventListener('load', function () {
     figureLoaded: !!(document.querySelector('#summary-figure img') || {}).naturalWidth,
     table: box(document.getElementById('summary-table'))
   };
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  out.scrollWidthOpen = document.documentElement.scrollWidth;
+  out.details = document.querySelectorAll('details').length;
+  out.scrollingTables = [];
+  document.querySelectorAll('table').forEach(function (t) {
+    if (t.scrollWidth > t.clientWidth + 1) out.scrollingTables.push(t.id || t.rows[0].textContent);
+  });
   var pre = document.createElement('pre');
   pre.id = 'measurements';
   pre.textContent = JSON.stringify(out);
@@ -81,6 +88,8 @@ def test_no_horizontal_overflow_at_1280(page):
     _, m = page
     assert m["innerWidth"] == WIDTH
     assert m["scrollWidth"] <= WIDTH, m
+    assert m["details"] >= 5 and m["scrollWidthOpen"] <= WIDTH, m  # every detail unfolded
+    assert m["scrollingTables"] == [], m  # every table fits the page, none scrolls sideways
 
 
 def test_first_viewport_holds_headline_figure_and_table(page):

@@ -165,3 +165,16 @@ def test_summary_figure_is_drawn_for_every_pair(built):
     runs = pd.read_csv(FIXTURE / "runs.csv")
     assert np.isfinite(runs["seconds_per_epoch"]).any()
     assert paths.figures[0].name == "summary_speed.png"
+
+
+def test_headline_names_every_other_framework(built):
+    _, md, _ = built
+    text = _unescape(md.split("## Headline")[1].split("\n## ")[0])
+    runs = pd.read_csv(FIXTURE / "runs.csv")
+    for fw, mode in (("keras-default", "native"), ("sklearn", "parity")):
+        sel = lambda f: runs[(runs["case"] == CLAIM_CASE) & (runs["mode"] == mode)  # noqa: E731
+                             & (runs["framework"] == f)]["seconds_per_epoch"].median()
+        ratio = sel(fw) / sel("scratchnet")
+        faster = int(ratio > 1)
+        assert (f"against {fw}, scratchnet is faster per epoch in {faster} of 1 cases "
+                f"({fw}/scratchnet median {ratio:.3g}×)") in text

@@ -6,7 +6,8 @@
   (``GRID_COLUMNS`` across). Each case has a test-loss panel (median over ok seeds
   per framework and mode, min-max band; log scale when the loss spans more than a
   decade) above a parity-drift companion panel (max |weight difference| between
-  scratchnet and its Keras twin per epoch, from ``parity_epochs.csv``).
+  scratchnet and its Keras twin per epoch of the parity check, from
+  ``parity_epochs.csv``; its own epoch axis, as the check may run fewer epochs).
 * ``convergence.png`` -- per case (primary mode), convergence epoch and seconds to
   target of every framework: median marker, min-max line over converged ok seeds.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from ..schema import RUN_KEY
 from .blocks import Block, Heading, Image, para
@@ -47,6 +49,12 @@ def _use_log(values: np.ndarray) -> bool:
     return bool(values.size and values.min() > 0 and values.max() / values.min() > 10)
 
 
+def _quiet_ticks(ax) -> None:
+    """Small tick labels, none on minor ticks (log axes otherwise label them large)."""
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.tick_params(which="both", labelsize=7)
+
+
 def _draw_loss(ax, res: Results, case: str, fws: list[str]) -> set[tuple[str, str]]:
     """Test-loss curves of one case on ``ax``; returns the (framework, mode) pairs drawn."""
     drawn: list[np.ndarray] = []
@@ -58,8 +66,10 @@ def _draw_loss(ax, res: Results, case: str, fws: list[str]) -> set[tuple[str, st
                 continue
             med, lo, hi = curves.median(axis=1), curves.min(axis=1), curves.max(axis=1)
             color = framework_color(fw, fws)
-            ax.plot(med.index, med.to_numpy(), color=color, linewidth=1.4,
-                    linestyle=MODE_STYLES.get(mode, ":"))
+            # the reference underneath and wider, so identical parity curves stay visible
+            wide = fw == fws[0]
+            ax.plot(med.index, med.to_numpy(), color=color, linewidth=3.0 if wide else 1.3,
+                    linestyle=MODE_STYLES.get(mode, ":"), zorder=2 if wide else 3)
             ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=color, alpha=0.15,
                             linewidth=0)
             drawn.append(np.concatenate([lo.to_numpy(), hi.to_numpy()]))
@@ -67,8 +77,9 @@ def _draw_loss(ax, res: Results, case: str, fws: list[str]) -> set[tuple[str, st
     if drawn and _use_log(np.concatenate(drawn)):
         ax.set_yscale("log")
     ax.set_title(case, fontsize=9)
+    ax.set_xlabel("epoch", fontsize=7, labelpad=1)
     ax.set_ylabel("test loss (case loss)", fontsize=8)
-    ax.tick_params(labelsize=7)
+    _quiet_ticks(ax)
     ax.grid(True, alpha=0.3)
     if not drawn:
         ax.text(0.5, 0.5, "no ok run with epoch rows", ha="center", va="center",
@@ -89,9 +100,9 @@ def _draw_drift(ax, res: Results, case: str) -> bool:
         ax.text(0.5, 0.5, "no parity drift recorded" if rows.empty else "drift 0 every epoch",
                 ha="center", va="center", transform=ax.transAxes, fontsize=7)
         ax.set_yticks([])
-    ax.set_xlabel("epoch", fontsize=8)
+    ax.set_xlabel("parity-check epoch", fontsize=7)
     ax.set_ylabel("parity drift\n(max |Δw|)", fontsize=7)
-    ax.tick_params(labelsize=7)
+    _quiet_ticks(ax)
     ax.grid(True, which="both", alpha=0.3)
     return bool(keep.any())
 
@@ -99,16 +110,15 @@ def _draw_drift(ax, res: Results, case: str) -> bool:
 def _loss_grid(res: Results, cases: list[str], fws: list[str]) -> bytes | None:
     rows = -(-len(cases) // GRID_COLUMNS)
     cols = min(GRID_COLUMNS, len(cases))
-    fig = Figure(figsize=(4.2 * cols, 3.3 * rows))
-    grid = fig.add_gridspec(2 * rows, cols, height_ratios=[3, 1] * rows, hspace=0.15,
-                            wspace=0.3)
+    fig = Figure(figsize=(4.2 * cols, 3.8 * rows))
+    outer = fig.add_gridspec(rows, cols, hspace=0.45, wspace=0.32)
     pairs: set[tuple[str, str]] = set()
     drift = False
     for i, case in enumerate(cases):
         r, c = divmod(i, GRID_COLUMNS)
-        loss_ax = fig.add_subplot(grid[2 * r, c])
-        drift_ax = fig.add_subplot(grid[2 * r + 1, c], sharex=loss_ax)
-        loss_ax.tick_params(labelbottom=False)
+        inner = outer[r, c].subgridspec(2, 1, height_ratios=[3, 1], hspace=0.3)
+        loss_ax = fig.add_subplot(inner[0])
+        drift_ax = fig.add_subplot(inner[1])  # the parity check's own (shorter) epoch axis
         pairs |= _draw_loss(loss_ax, res, case, fws)
         drift |= _draw_drift(drift_ax, res, case)
     if not (pairs or drift):
@@ -137,7 +147,7 @@ def _spread(ax, y: float, values: np.ndarray, color: str, marker: str) -> None:
 def _convergence_figure(res: Results, fws: list[str]) -> bytes | None:
     cases = case_order(res)
     drawn = False
-    fig = Figure(figsize=(11, 1.2 + 0.3 * len(cases)))
+    fig = Figure(figsize=(11, 1.2 + 0.3 * len(cases)), layout="constrained")
     epoch_ax, time_ax = fig.subplots(1, 2, sharey=True)
     step = 0.6 / max(1, len(fws))
     for i, case in enumerate(cases):

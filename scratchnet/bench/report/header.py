@@ -142,7 +142,20 @@ def definition_blocks(res: Results) -> list[Block]:  # noqa: ARG001 (section bui
     return [Heading(2, "Definitions"), Bullets(items)]
 
 
+def short_text(text: str, limit: int) -> str:
+    """The first clause of ``text`` (up to "; " or ". "), cut at a word within ``limit``."""
+    text = " ".join(str(text).split())
+    for stop in ("; ", ". "):
+        text = text.split(stop)[0]
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-") + "…"
+
+
 def case_blocks(res: Results) -> list[Block]:
+    """Section builder: one row per case; descriptions and sources shortened to their first
+    clause (the full text is in cases.csv)."""
     if res.cases.empty:
         return []
     headers = ("Case", "Description", "Dataset", "Architecture", "Loss", "Optimizer",
@@ -150,9 +163,11 @@ def case_blocks(res: Results) -> list[Block]:
     rows = []
     for _, c in res.cases.iterrows():
         eq = parse_flag(c["equivalent"])
-        rows.append((c["case"], c["description"], c["dataset"], c["architecture"], c["loss"],
+        rows.append((c["case"], short_text(c["description"], 90), c["dataset"], c["architecture"], c["loss"],
                      c["optimizer"], fmt_int(c["batch_size"]), fmt_int(c["epochs"]),
                      c["dtype"], fmt_mse(c["target_loss"]),
                      "unknown" if eq is None else ("yes" if eq else "no (by design)"),
-                     c["source"]))
-    return [Heading(2, "Cases"), table_block(headers, rows)]
+                     short_text(c["source"], 60)))
+    note = para("Descriptions and sources shortened to their first clause; cases.csv has "
+                "the full text.")
+    return [Heading(2, "Cases"), note, table_block(headers, rows, anchor="cases-table")]

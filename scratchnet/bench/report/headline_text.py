@@ -16,7 +16,7 @@ from .parity_table import parity_state
 from .stats import ratio_of_medians
 from .tables import (
     Results, case_meta, case_order, finite_values, is_equivalent, load_results, median_of,
-    modes_of, ok_runs, select,
+    modes_of, ok_runs, run_frameworks, select,
 )
 
 
@@ -41,6 +41,7 @@ def _headline_text(res: Results) -> str:
                      f"{r.size} comparable case/mode pairs (Keras/scratchnet time per epoch: median "
                      f"{fmt_ratio(float(np.median(r)))}, range {fmt_ratio(float(r.min()))} to "
                      f"{fmt_ratio(float(r.max()))})")
+    parts += _other_framework_clauses(res)
     for case in case_order(res):
         meta = case_meta(res, case)
         if meta is None or not str(meta.get("claim", "") or "").strip() or str(meta["claim"]) == "nan":
@@ -58,6 +59,30 @@ def _headline_text(res: Results) -> str:
         text += f", claimed {fmt_mse(float(meta['claim_test_mse']))}"
         parts.append(text)
     return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
+
+
+def _other_framework_clauses(res: Results) -> list[str]:
+    """Per framework besides scratchnet and keras: in how many cases scratchnet is faster
+    per epoch (each case in the first of its modes, parity first, where both have timings)."""
+    clauses = []
+    for fw in run_frameworks(res):
+        if fw in ("scratchnet", "keras"):
+            continue
+        ratios = []
+        for case in case_order(res):
+            for mode in modes_of(res, case):
+                runs = select(res.runs, case=case, mode=mode)
+                sn = finite_values(ok_runs(select(runs, framework="scratchnet"))["seconds_per_epoch"])
+                other = finite_values(ok_runs(select(runs, framework=fw))["seconds_per_epoch"])
+                if sn.size and other.size:
+                    ratios.append(ratio_of_medians(other, sn))
+                    break
+        if ratios:
+            r = np.asarray(ratios)
+            clauses.append(f"against {fw}, scratchnet is faster per epoch in {int(np.sum(r > 1))} "
+                           f"of {r.size} cases ({fw}/scratchnet median "
+                           f"{fmt_ratio(float(np.median(r)))})")
+    return clauses
 
 
 def headline(results_dir: str | Path = "results") -> str:

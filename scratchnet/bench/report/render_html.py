@@ -20,9 +20,10 @@ padding-bottom:.1em;margin:.9em 0 .35em}h3{font-size:1.05em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.82em;display:block;overflow-x:auto;
 max-width:100%}
 th,td{border:1px solid #ccc;padding:.2em .45em;text-align:left;vertical-align:top;
-overflow-wrap:anywhere;max-width:28em}
+overflow-wrap:break-word;max-width:28em}
 th{background:#f2f2f2}tr:nth-child(even) td{background:#fafafa}
 th.group{text-align:center;background:#e8eef5}
+#cases-table{font-size:.78em}#cases-table td:nth-child(2){min-width:15em}
 code{background:#f4f4f4;padding:0 .2em}figure{margin:.6em 0}
 img{max-width:100%;height:auto}figcaption{font-size:.82em;color:#555}
 .columns{display:flex;flex-wrap:wrap;gap:.2em 1.2em;align-items:flex-start}
