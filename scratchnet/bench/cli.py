@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--repair", action="store_true",
                      help="move a damaged table aside as NAME.damaged-<time> and keep its valid rows "
                           "(default: refuse it, naming file, line and reason)")
+    run.add_argument("--label", action="append", default=[],
+                     help="framework label of a foreign network in --frameworks (repeatable, in order; "
+                          "default: the file's stem)")
     _case_file_option(run)
 
     par = sub.add_parser(
@@ -167,6 +170,33 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _foreign_frameworks(args) -> list[str]:
+    """``--frameworks`` with each foreign target (file.py:factory) registered under its label."""
+    from .foreign import is_target
+
+    targets = [fw for fw in args.frameworks if is_target(fw)]
+    labels = list(args.label or [])
+    if len(labels) > len(targets):
+        raise ValueError(f"--label given {len(labels)} time(s) but --frameworks names {len(targets)} foreign "
+                         "network(s) (path/to/file.py:factory); give one --label per network, in order")
+    if targets and args.jobs > 1:
+        raise ValueError("--jobs > 1 cannot carry a foreign network to the worker processes; run it with --jobs 1")
+    from .frameworks.foreign import register_target
+
+    out, i = [], 0
+    for fw in args.frameworks:
+        if is_target(fw):
+            label = labels[i] if i < len(labels) else None
+            i += 1
+            out.append(register_target(fw, label).name)
+        else:
+            out.append(fw)
+    dupes = sorted({n for n in out if out.count(n) > 1})
+    if dupes:
+        raise ValueError(f"--frameworks: {dupes} named more than once; give foreign networks distinct --label")
+    return out
+
+
 def _cmd_run(args) -> int:
     from .suite import run_suite
 
@@ -174,13 +204,15 @@ def _cmd_run(args) -> int:
     if args.jobs > 1 and user & {c.name for c in select_cases(args.cases)}:
         raise ValueError("--jobs > 1 does not carry --case-file or plugin cases to the worker processes; "
                          "run them with --jobs 1")
-    for fw in args.frameworks:
+    names = _foreign_frameworks(args)
+    for fw in names:
         if fw not in frameworks.names():
-            raise ValueError(f"--frameworks: unknown framework {fw!r}; valid: {list(frameworks.names())}")
+            raise ValueError(f"--frameworks: unknown framework {fw!r}; valid: {list(frameworks.names())} or "
+                             "path/to/file.py:factory / package.module:factory for your own network")
     for mode in args.modes:
         if mode not in MODES:
             raise ValueError(f"--modes: unknown mode {mode!r}; valid: {list(MODES)}")
-    summary = run_suite(select_cases(args.cases), args.frameworks, args.modes, args.seeds,
+    summary = run_suite(select_cases(args.cases), names, args.modes, args.seeds,
                         "fast" if args.quick else "full", args.results, args.jobs, not args.no_parity,
                         args.epochs, args.keras_steps_per_execution, progress=not args.no_progress,
                         repair=args.repair)

@@ -81,6 +81,10 @@ RUN_COLUMNS = (
     "keras_calibration_seconds",   # keras: wall time of the calibration that chose the setting
                                    # (paid once per case and dtype, cached; NaN when forced)
     "epoch_cap",         # epochs this contender is capped at (keras-default); NaN if none
+    "foreign_target",          # foreign network: its file.py:factory / package.module:factory ("" otherwise)
+    "foreign_parity_passed",   # foreign network: lockstep check against the Keras twin passed (bool)
+    "foreign_parity_drift",    # ... its max relative weight drift (parity-gate rows and epochs)
+    "foreign_parity_message",  # ... where it parted from Keras ("" when it passed)
 )
 
 EPOCH_COLUMNS = (
@@ -152,8 +156,9 @@ NUMERIC_COLUMNS = INTEGER_COLUMNS | frozenset({
     "peak_memory_mb", "tracemalloc_peak_mb", "memory_floor_mb", "train_loss", "test_loss", "train_mse", "test_mse", "target_loss", "seconds_to_target",
     "epoch_seconds", "grad_error", "max_abs_weight_drift", "max_rel_weight_drift", "max_loss_diff", "grad_tol",
     "weight_tol", "scratchnet_loss", "keras_loss", "max_abs_weight_diff", "max_rel_weight_diff", "claim_test_mse",
+    "foreign_parity_drift",
 })
-FLAG_COLUMNS = frozenset({"passed", "equivalent"})
+FLAG_COLUMNS = frozenset({"passed", "equivalent", "foreign_parity_passed"})
 
 TARGET_COLUMNS = (
     "case",

@@ -247,3 +247,51 @@ def test_example_files_are_self_contained(tmp_path):
         assert net.description.dtype == "float64"
         imports = [line for line in copy.read_text().splitlines() if line.startswith(("import ", "from "))]
         assert imports == ["import numpy as np"]
+
+
+# -- run --frameworks ...,file.py:factory -----------------------------------------------------------
+@pytest.fixture
+def _fresh_frameworks():
+    from scratchnet.bench import frameworks
+
+    before = set(frameworks.names())
+    yield
+    for name in set(frameworks.names()) - before:
+        frameworks.unregister(name)
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_run_records_a_foreign_network_under_its_label(tmp_path, capsys, _fresh_frameworks):
+    pytest.importorskip("tensorflow")
+    import pandas as pd
+
+    out = tmp_path / "results"
+    code = cli.main(["run", "--cases", "nobias-2-3-1,california-2-3-1", "--frameworks",
+                     f"scratchnet,{EXAMPLES / 'nobias_2_3_1.py'}:make_net", "--label", "mine", "--seeds", "1",
+                     "--epochs", "2", "--no-parity", "--results", str(out), "--no-progress"])
+    assert code == 0, capsys.readouterr()
+    runs = pd.read_csv(out / "runs.csv").set_index(["case", "framework"])
+    mine = runs.loc[("nobias-2-3-1", "mine")]
+    assert mine["status"] == "ok" and str(mine["foreign_parity_passed"]) == "True"
+    assert mine["foreign_parity_drift"] <= 1e-10 and mine["foreign_target"].endswith("nobias_2_3_1.py:make_net")
+    # parity mode: same initial weights and order as scratchnet -> the same test MSE
+    assert mine["test_mse"] == pytest.approx(runs.loc[("nobias-2-3-1", "scratchnet"), "test_mse"], rel=1e-10)
+    other = runs.loc[("california-2-3-1", "mine")]
+    assert other["status"] == "unsupported" and "not the case's model" in other["message"]
+    assert "use_bias" in other["message"]
+
+
+def test_run_refuses_bad_foreign_arguments(tmp_path, capsys, _fresh_frameworks):
+    out = tmp_path / "results"
+    target = f"{EXAMPLES / 'nobias_2_3_1.py'}:make_net"
+    base = ["run", "--cases", "nobias-2-3-1", "--seeds", "1", "--results", str(out), "--no-progress"]
+    assert cli.main(base + ["--frameworks", f"scratchnet,{target}", "--jobs", "2"]) == 2
+    assert "--jobs > 1 cannot carry a foreign network" in capsys.readouterr().err
+    assert cli.main(base + ["--frameworks", f"{target}", "--label", "a", "--label", "b"]) == 2
+    assert "--label given 2 time(s)" in capsys.readouterr().err
+    assert cli.main(base + ["--frameworks", f"{target}", "--label", "keras"]) == 2
+    assert "built in" in capsys.readouterr().err
+    assert cli.main(base + ["--frameworks", f"{EXAMPLES / 'nobias_2_3_1.py'}:nope"]) == 2
+    assert "has no 'nope'" in capsys.readouterr().err
+    assert not out.exists()
