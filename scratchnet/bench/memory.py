@@ -17,7 +17,9 @@ Figures (MiB = 2**20 bytes; the run columns of :mod:`scratchnet.bench.schema`):
   copies of the data, activations, gradients, temporaries, optimizer state it creates
   lazily (Keras) and graph tracing (Keras' first epoch). What it excludes: the interpreter,
   imported libraries, the dataset, and whatever exists before the window opens (weights
-  built before fit; scratchnet's optimizer state, allocated by ``compile``).
+  built before fit; scratchnet's optimizer state, allocated by ``compile``). RSS counts whole
+  pages, and memory the process already holds (freed Python objects, NumPy's small-array
+  cache) is reused without growth, so a fit needing a few KiB shows a page or two.
 * ``tracemalloc_peak_mb`` (scratchnet only) -- the peak of the Python/NumPy heap traced by
   :mod:`tracemalloc` from model build through one epoch of ``fit`` (NumPy reports its
   buffers to tracemalloc): weights, gradients, optimizer state, activation caches and every
@@ -268,10 +270,11 @@ def scratchnet_tracemalloc_mb(case: Case, seed: int, X: np.ndarray, Y: np.ndarra
     return tracemalloc_peak_mb(run)
 
 
-def network_columns(case: Case, framework: str, seed: int, X: np.ndarray, Y: np.ndarray) -> dict:
-    """``memory_floor_mb`` and (scratchnet only, else NaN) ``tracemalloc_peak_mb`` of a run."""
+def network_columns(case: Case, framework: str, seed: int, X: np.ndarray, Y: np.ndarray,
+                    trace: bool = True) -> dict:
+    """``memory_floor_mb`` and ``tracemalloc_peak_mb`` of a run (NaN unless scratchnet and ``trace``)."""
     floor = memory_floor(case, X.shape[1], X.shape[0]).mb
-    traced = scratchnet_tracemalloc_mb(case, seed, X, Y) if framework == "scratchnet" else math.nan
+    traced = scratchnet_tracemalloc_mb(case, seed, X, Y) if framework == "scratchnet" and trace else math.nan
     return {"memory_floor_mb": floor, "tracemalloc_peak_mb": traced}
 
 

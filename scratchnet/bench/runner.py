@@ -10,7 +10,9 @@ for the adapter, records ``unsupported`` (with the adapter's reason) when it can
 the case, otherwise ``prepare``s a Trainer and runs ONE loop over epochs -- hand the epoch's
 rows to ``trainer.train_epoch``, record the seconds it reports, evaluate with the harness'
 metrics, check divergence and the time limit. Hooks for other measurements belong in that
-loop (:func:`_run`), not in a framework branch.
+loop (:func:`_run`), not in a framework branch. Memory: each ``train_epoch`` call is one
+:class:`~scratchnet.bench.memory.FitMemory` window (the harness's permutation and evaluation
+stay outside); the floor and scratchnet's tracemalloc pass are recorded after the timed work.
 
 Modes:
 
@@ -40,7 +42,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import frameworks, metrics
+from . import frameworks, memory, metrics
 from .cases import Case, build_model
 from .datasets import Dataset, load_dataset
 from .schema import MODES, RUN_COLUMNS
@@ -76,43 +77,6 @@ def case_dataset(name: str, params: tuple, dtype: str) -> Dataset:
 
 def dataset_for(case: Case, dtype: str | None = None) -> Dataset:
     return case_dataset(case.dataset, case.dataset_params, dtype or case.dtype)
-
-
-class _PeakRSS:
-    """Samples the resident set size in a thread; ``peak_growth_mb`` after the block."""
-
-    def __init__(self, interval: float = 0.005) -> None:
-        self.interval = interval
-        self._stop = threading.Event()
-        self.start_mb = self.peak_mb = _rss_mb()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak_mb = max(self.peak_mb, _rss_mb())
-
-    def __enter__(self) -> _PeakRSS:
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak_mb = max(self.peak_mb, _rss_mb())
-
-    @property
-    def peak_growth_mb(self) -> float:
-        return self.peak_mb - self.start_mb
-
-
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError):
-        import resource
-
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class _EpochRecorder:
@@ -242,14 +206,16 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
             "fingerprint": ds.fingerprint}
     rec = _EpochRecorder(case, ds, trainer.predict, base, time_limit)
     orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
-    with _PeakRSS() as mem:
-        for epoch in range(epochs):
-            X, Y = (ds.X_train, ds.y_train) if orders is None else (ds.X_train[orders[epoch]], ds.y_train[orders[epoch]])
-            if rec.end(trainer.train_epoch(X, Y)):
-                break
-            if getattr(trainer, "diverged", False):
-                rec.status, rec.message = "diverged", f"the framework stopped on a non-finite loss at epoch {epoch + 1}"
-                break
+    fit_memory = memory.FitMemory()  # one window per train_epoch: permutation and evaluation stay outside
+    for epoch in range(epochs):
+        X, Y = (ds.X_train, ds.y_train) if orders is None else (ds.X_train[orders[epoch]], ds.y_train[orders[epoch]])
+        with fit_memory:
+            seconds = trainer.train_epoch(X, Y)
+        if rec.end(seconds):
+            break
+        if getattr(trainer, "diverged", False):
+            rec.status, rec.message = "diverged", f"the framework stopped on a non-finite loss at epoch {epoch + 1}"
+            break
     _record_settings(row, trainer)
     record.epochs = rec.rows
     secs = rec.epoch_seconds
@@ -258,7 +224,7 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
         note = (f"epochs capped at {row['epoch_cap']} of {row['epochs']} ({row['framework']} is a timing "
                 "contender: its maths is that of another contender)")
         message = f"{message}; {note}" if message else note
-    row.update(status=rec.status, message=message, epochs_run=len(rec.rows), peak_memory_mb=mem.peak_growth_mb)
+    row.update(status=rec.status, message=message, epochs_run=len(rec.rows), **fit_memory.columns())
     if secs:
         later = secs[1:] or secs
         row.update(fit_seconds=float(np.sum(secs)), first_epoch_seconds=secs[0],
@@ -270,3 +236,5 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
         row.update(metrics.run_convergence([r["test_loss"] for r in rec.rows], secs, case.target_loss))
     if rec.status == "ok":
         row["predict_seconds"] = _time_predict(getattr(trainer, "timed_predict", trainer.predict), ds.X_test)
+    # floor; scratchnet's tracemalloc pass runs after everything timed (it slows allocation)
+    row.update(memory.network_columns(case, row["framework"], seed, ds.X_train, ds.y_train, trace=rec.status == "ok"))

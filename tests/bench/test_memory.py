@@ -165,3 +165,26 @@ def test_child_side_fits_the_given_rows_and_prints_one_json_line(tmp_path, capsy
     assert result["tracemalloc_peak_mb"] * memory.MIB >= floor.weights
     with pytest.raises(SystemExit):
         memory.main(["--case", "perceptron", "--framework", "scratchnet", "--data", str(data)])  # no --seed
+
+
+def test_runner_measures_each_train_epoch_and_records_the_memory_columns(monkeypatch):
+    from scratchnet.bench import runner
+
+    made = []
+
+    class Recording(memory.FitMemory):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(memory, "FitMemory", Recording)
+    case = CASES["california-8-64-64-1"]
+    record = runner.run_case(case, "scratchnet", seed=5, epochs=2)
+    row = record.run
+    assert row["status"] == "ok", row["message"]
+    assert len(made) == 1 and made[0].windows == 2  # one window per epoch, evaluation outside
+    assert row["memory_method"] == made[0].method and row["peak_memory_mb"] == made[0].peak_growth_mb
+    ds = runner.dataset_for(case)
+    floor = memory.memory_floor(case, ds.n_features, ds.n_train)
+    assert row["memory_floor_mb"] == pytest.approx(floor.mb)
+    assert row["tracemalloc_peak_mb"] * memory.MIB >= floor.weights + floor.weight_gradients + floor.optimizer_state
