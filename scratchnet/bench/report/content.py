@@ -20,6 +20,7 @@ from .claims import claims_blocks
 from .convergence import convergence_blocks
 from .comparison import significance_blocks, speed_blocks
 from .figures import figure_blocks
+from .foreign import foreign_blocks
 from .header import case_blocks, definition_blocks, environment_blocks, title_blocks
 from .headline_text import headline_blocks
 from .lead import lead_blocks
@@ -53,6 +54,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     folded(memory_blocks),       # peak during fit, traced, floor
     folded(significance_blocks),
     folded(parity_blocks),
+    folded(foreign_blocks),      # hand-written networks: lockstep check vs Keras
     folded(case_blocks),
     folded(definition_blocks),
     folded(environment_blocks),

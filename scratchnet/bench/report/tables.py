@@ -31,7 +31,8 @@ from ..schema import (
 
 
 RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "status",
-            "message", "started_at", "memory_method")
+            "message", "started_at", "memory_method",
+            "foreign_target", "foreign_parity_passed", "foreign_parity_message")
 
 
 EPOCH_TEXT = ("case", "framework", "mode", "dtype", "fingerprint")

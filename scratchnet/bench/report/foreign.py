@@ -1,0 +1,74 @@
+"""The "Your networks" section: foreign (user-written) networks recorded by ``run``.
+
+``foreign_blocks(res)`` gives one row per case, mode and foreign framework label (runs whose
+``foreign_target`` is set): the network (file.py:factory), how many runs finished ok, the
+lockstep check against the Keras twin recorded in each run (``foreign_parity_passed``: passed
+in every run or not, the largest ``foreign_parity_drift``, and where it parted, from
+``foreign_parity_message``), and the run status for cases the network is not the model of
+("unsupported"). Nothing is shown when no foreign network was run. The check itself is
+defined in :mod:`scratchnet.bench.check` (tolerances of the parity gate).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .blocks import Block, Heading, para, table_block
+from .formatting import DASH, NA, fmt_sci
+from .tables import Results, case_order, finite_values, parse_flag
+
+FOREIGN_HEADERS = ("Network", "Label", "Case", "Mode", "Runs ok", "Lockstep check vs Keras", "Max weight drift",
+                   "Note")
+
+
+def _foreign_runs(res: Results) -> pd.DataFrame:
+    runs = res.runs
+    if "foreign_target" not in runs:
+        return runs.iloc[0:0]
+    return runs[runs["foreign_target"].astype(str).str.strip().isin(["", "nan"]) == False]  # noqa: E712
+
+
+def _verdict(runs: pd.DataFrame) -> str:
+    flags = [parse_flag(v) for v in runs["foreign_parity_passed"]]
+    known = [f for f in flags if f is not None]
+    if not known:
+        return NA
+    if all(known):
+        return f"pass ({len(known)}/{len(known)})"
+    return f"FAIL ({known.count(False)} of {len(known)})"
+
+
+def _note(runs: pd.DataFrame) -> str:
+    messages = [str(m) for m in runs.get("foreign_parity_message", []) if str(m).strip() not in ("", "nan")]
+    if messages:
+        return messages[0]
+    unsupported = runs[runs["status"] == "unsupported"]
+    if len(unsupported):
+        return f"unsupported: {unsupported['message'].iloc[0]}"
+    return ""
+
+
+def foreign_blocks(res: Results) -> list[Block]:
+    """Section builder: the foreign networks' table (empty when none was run)."""
+    runs = _foreign_runs(res)
+    if runs.empty:
+        return []
+    unsupported = res.runs[(res.runs["status"] == "unsupported")
+                           & res.runs["framework"].isin(set(runs["framework"]))]
+    runs = pd.concat([runs, unsupported]).drop_duplicates(subset=["case", "framework", "mode", "seed"])
+    targets = dict(zip(runs["framework"], runs["foreign_target"].astype(str)))
+    rows = []
+    for case in case_order(res):
+        for (mode, label), grp in runs[runs["case"] == case].groupby(["mode", "framework"], sort=True):
+            ok = grp[grp["status"] == "ok"]
+            drift = finite_values(grp["foreign_parity_drift"]) if "foreign_parity_drift" in grp else np.array([])
+            rows.append((targets.get(label, DASH), label, case, mode, f"{len(ok)}/{len(grp)}",
+                         _verdict(grp) if len(ok) else DASH, fmt_sci(float(drift.max())) if drift.size else NA,
+                         _note(grp)))
+    if not rows:
+        return []
+    intro = para("Networks written by hand and run with --frameworks file.py:factory. Before training, each run "
+                 "checks a fresh copy against its Keras twin step for step (the parity gate's rows, epochs and "
+                 "tolerances; scratchnet-bench check gives the full diagnosis). Their MSE, convergence and time "
+                 "appear beside the other frameworks in the tables above, under their label.")
+    return [Heading(2, "Your networks"), intro, table_block(FOREIGN_HEADERS, rows)]
