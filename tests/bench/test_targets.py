@@ -266,3 +266,23 @@ def test_runner_alone_gives_the_suite_figure_for_a_single_run(tmp_path):
     assert written["convergence_epoch"] == record.run["convergence_epoch"]
     assert written["seconds_to_target"] == pytest.approx(record.run["seconds_to_target"])
     assert bool(written["still_improving"]) == record.run["still_improving"]
+
+
+def test_report_lists_still_improving_and_late_unflagged_cases(tmp_path):
+    from scratchnet.bench.report.convergence import late_unflagged_cases, still_improving_cases
+    from scratchnet.bench.report.tables import load_results
+
+    falling = list(np.linspace(1.0, 0.5, 40))   # still improving at the end: flagged
+    # target = median final = 1.0 -> threshold 1.01; 1.01005 stays above it until epoch 39 (of 40,
+    # inside the last 5 %), yet the best of the last 4 epochs is only 0.995 % below the best before
+    # them: converged late without the still-improving flag
+    late = [1.01005] * 38 + [1.005, 1.0]
+    runs_p, epochs_p = _tables({("a", 1): falling, ("a", 2): falling}, case="perceptron")
+    runs_n, epochs_n = _tables({("b", 1): late, ("b", 2): late}, case="nobias-2-3-1")
+    store.write_table(pd.concat([runs_p, runs_n]), tmp_path / "runs.csv")
+    store.write_table(pd.concat([epochs_p, epochs_n]), tmp_path / "epochs.csv")
+    res = load_results(tmp_path)
+    assert not metrics.still_improving(late) and metrics.still_improving(falling)
+    assert res.runs.loc[res.runs["case"] == "nobias-2-3-1", "convergence_epoch"].tolist() == [39, 39]
+    assert still_improving_cases(res) == ["perceptron (parity): 2/2 runs"]
+    assert late_unflagged_cases(res) == ["nobias-2-3-1 (parity): 2/2 runs"]

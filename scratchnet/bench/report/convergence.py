@@ -13,7 +13,8 @@ mode (``tables.load_results`` calls :func:`scratchnet.bench.targets.remeasure`).
 * ``convergence_blocks(res) -> list[Block]`` -- the section: the rule, one row per case and
   mode with its target and how it was set, one row per group with converged k/n, epochs and
   seconds to target and the still-improving count, the list of cases still improving for most
-  seeds, and ``convergence_fraction.png`` (fraction of seeds converged by each epoch, per
+  seeds, the cases converging in the last 5 % of their budget for most seeds without that flag
+  (``late_unflagged_cases``), and ``convergence_fraction.png`` (fraction of seeds converged by each epoch, per
   framework and mode, one panel per case).
 """
 from __future__ import annotations
@@ -119,6 +120,24 @@ def still_improving_cases(res: Results) -> list[str]:
     return out
 
 
+def late_unflagged_cases(res: Results, tail: float = 0.05) -> list[str]:
+    """Case (mode) labels where most ok runs converged within the last ``tail`` of their epoch
+    budget although most are *not* flagged still improving: a budget that should be checked."""
+    out = []
+    for case in case_order(res):
+        for mode in dict.fromkeys(select(res.runs, case=case)["mode"]):
+            ok = ok_runs(select(res.runs, case=case, mode=mode))
+            if ok.empty:
+                continue
+            conv = pd.to_numeric(ok["convergence_epoch"], errors="coerce").to_numpy(dtype=float)
+            budget = pd.to_numeric(ok["epochs"], errors="coerce").to_numpy(dtype=float)
+            late = int(np.sum(np.isfinite(conv) & (conv > budget * (1 - tail))))
+            still, known = _improving(ok)
+            if late * 2 > len(ok) and not (known and still * 2 > known):
+                out.append(f"{case} ({mode_label(mode)}): {late}/{len(ok)} runs")
+    return out
+
+
 def _fraction_figure(res: Results) -> bytes | None:
     ok = ok_runs(res.runs)
     if ok.empty:
@@ -167,6 +186,11 @@ def convergence_blocks(res: Results) -> list[Block]:
                    Bullets(tuple((item,) for item in improving))]
     else:
         blocks.append(para("No case is still improving at the last epoch for most seeds."))
+    late = late_unflagged_cases(res)
+    if late:
+        blocks += [para("Converged within the last 5% of the epoch budget for most seeds without being "
+                        "flagged still improving (check the budget):"),
+                   Bullets(tuple((item,) for item in late))]
     png = _fraction_figure(res)
     if png is not None:
         blocks.append(Image(FIGURE_NAME, "Fraction of seeds converged by each epoch (time to target)", png))
