@@ -15,8 +15,10 @@ rows, batch size, epochs, shuffling, seed, dtype -> :class:`CheckResult`):
    epoch drawn from ``numpy.random.default_rng(seed)`` (epoch 1 first), exactly like the
    runner's parity mode; each batch of ``batch_size`` rows (``None``: all rows; the last batch
    may be short) goes to ``train_on_batch`` of both. After **every step** each weight array is
-   compared: ``drift = max|w_yours - w_keras| / max(max|w_keras|, tiny)`` (relative to the
-   array's scale, as in the parity gate).
+   compared: ``drift = max|w_yours - w_keras| / max(max|w_keras|, max|kernel_keras|, tiny)``
+   -- relative to the array's scale as in the parity gate, with the layer's kernel as a floor
+   for its bias: a bias that starts at zero is tiny after the first steps, and its rounding
+   relative to itself would be noise (a wrong update is still ~lr x gradient, far above).
 5. Verdict: **pass** when every step's drift of every array is ``<= weight_tol`` and the
    predictions after training agree to ``weight_tol`` (relative to their scale).
    Tolerances are the parity gate's (:data:`scratchnet.bench.parity.DEFAULT_TOLERANCES`):
@@ -91,7 +93,7 @@ class CheckResult:
     steps_run: int
     weight_tol: float
     passed: bool
-    max_drift: float                 # max relative drift over every step and array
+    max_drift: float                 # max relative drift over every step and array (module docstring)
     final_drift: float               # max relative drift after the last step
     final_abs_drift: float
     prediction_error: float          # relative, after training
@@ -131,6 +133,24 @@ def _rel(a: np.ndarray, b: np.ndarray, tiny: float) -> float:
     if a64.size == 0:
         return 0.0
     return float(np.max(np.abs(a64 - b64)) / max(float(np.max(np.abs(b64))), tiny))
+
+
+def _scales(labels: list[str], weights: list[np.ndarray], tiny: float) -> list[float]:
+    """Denominator of each array's drift: max|array|, floored by its layer's max|kernel|."""
+    kernel = {_layer_of(n): float(np.max(np.abs(w))) if w.size else 0.0
+              for n, w in zip(labels, weights) if n.endswith("kernel")}
+    out = []
+    for name, w in zip(labels, weights):
+        own = float(np.max(np.abs(w))) if w.size else 0.0
+        out.append(max(own, kernel.get(_layer_of(name), 0.0), tiny) if np.isfinite(own) else tiny)
+    return out
+
+
+def _drift(a: np.ndarray, b: np.ndarray, scale: float) -> float:
+    a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if not (np.isfinite(a64).all() and np.isfinite(b64).all()):
+        return math.nan
+    return float(np.max(np.abs(a64 - b64)) / scale) if a64.size else 0.0
 
 
 def _over(value: float, tol: float) -> bool:
@@ -362,7 +382,7 @@ def check_foreign(net: ForeignNet, x, y, *, batch_size: int | None, epochs: int 
                 t_keras.append(t2 - t1)
                 after_y, after_k = net.get_weights(), twin.get_weights()
                 result.steps_run += 1
-                drifts = [_rel(a, b, tiny) for a, b in zip(after_y, after_k)]
+                drifts = [_drift(a, b, sc) for a, b, sc in zip(after_y, after_k, _scales(labels, after_k, tiny))]
                 differing = [i for i, d in enumerate(drifts) if _over(d, tol)]
                 if differing:
                     primary = max(differing)

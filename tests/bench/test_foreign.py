@@ -193,6 +193,9 @@ def _planted(tmp_path: Path, old: str, new: str) -> str:
     ("d_a2 = 2.0 * (a2 - y) / n", "d_a2 = 2.0 * (y - a2) / n", "layer 2", "a wrong sign"),
     ("d_z1 = d_a1 * sigmoid_derivative(a1)", "d_z1 = d_a1 * a1",
      "layer 1", "the layers above layer 1 agree"),
+    ('"b2": d_z2.sum(axis=0)', '"b2": 0.0 * d_z2.sum(axis=0)', "layer 2",
+     "your network did not change layer 2 bias"),
+    ('"b1": d_z1.sum(axis=0)', '"b1": d_z1.sum(axis=0) + 1e-7', "layer 1", "only bias updates differ"),
 ])
 def test_planted_bug_fails_naming_the_layer(tmp_path, capsys, old, new, layer, pattern):
     pytest.importorskip("tensorflow")
