@@ -2,9 +2,11 @@
 
 A report is a flat list of ``Block``: ``Heading``, ``Para`` (a sequence of
 ``Part``: plain text or ``("code" | "b", text)``), ``Bullets``, ``Table`` (all
-cells already text) and ``Image`` (a PNG in memory, written to ``figures/`` and
-embedded in the HTML) and ``Folded`` (a titled section, folded in HTML). Blocks are frozen dataclasses; sections build them with
-``para``, ``kv`` and ``table_block``.
+cells already text; optional grouped/short headers and an HTML id), ``Image`` (a
+PNG in memory, written to ``figures/`` and embedded in the HTML), ``Folded`` (a
+titled section, a ``<details>`` element in HTML) and ``Columns`` (blocks side by
+side in HTML). Blocks are frozen dataclasses; sections build them with ``para``,
+``kv`` and ``table_block``; ``fold`` and ``images_in`` serve the assembly.
 """
 from __future__ import annotations
 
@@ -105,5 +107,6 @@ def table_block(headers: Sequence[str], rows: Iterable[Sequence[str]],
     if short and len(short) != len(headers):
         raise ValueError(f"short headers: {len(short)} for {len(headers)} columns")
     if groups and sum(span for _, span in groups) != len(headers):
-        raise ValueError(f"header groups span {sum(s for _, s in groups)} of {len(headers)} columns")
+        spanned = sum(span for _, span in groups)
+        raise ValueError(f"header groups span {spanned} of {len(headers)} columns")
     return Table(tuple(headers), rows, tuple(groups), tuple(short), anchor)

@@ -163,8 +163,9 @@ def case_blocks(res: Results) -> list[Block]:
     rows = []
     for _, c in res.cases.iterrows():
         eq = parse_flag(c["equivalent"])
-        rows.append((c["case"], short_text(c["description"], 90), c["dataset"], c["architecture"], c["loss"],
-                     c["optimizer"], fmt_int(c["batch_size"]), fmt_int(c["epochs"]),
+        rows.append((c["case"], short_text(c["description"], 90), c["dataset"],
+                     c["architecture"], c["loss"], c["optimizer"], fmt_int(c["batch_size"]),
+                     fmt_int(c["epochs"]),
                      c["dtype"], fmt_mse(c["target_loss"]),
                      "unknown" if eq is None else ("yes" if eq else "no (by design)"),
                      short_text(c["source"], 60)))

@@ -61,6 +61,10 @@ def _headline_text(res: Results) -> str:
     return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
 
 
+def _seconds(runs) -> np.ndarray:
+    return finite_values(ok_runs(runs)["seconds_per_epoch"])
+
+
 def _other_framework_clauses(res: Results) -> list[str]:
     """Per framework besides scratchnet and keras: in how many cases scratchnet is faster
     per epoch (each case in the first of its modes, parity first, where both have timings)."""
@@ -72,8 +76,8 @@ def _other_framework_clauses(res: Results) -> list[str]:
         for case in case_order(res):
             for mode in modes_of(res, case):
                 runs = select(res.runs, case=case, mode=mode)
-                sn = finite_values(ok_runs(select(runs, framework="scratchnet"))["seconds_per_epoch"])
-                other = finite_values(ok_runs(select(runs, framework=fw))["seconds_per_epoch"])
+                sn = _seconds(select(runs, framework="scratchnet"))
+                other = _seconds(select(runs, framework=fw))
                 if sn.size and other.size:
                     ratios.append(ratio_of_medians(other, sn))
                     break

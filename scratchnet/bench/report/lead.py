@@ -141,8 +141,8 @@ def summary_table(res: Results) -> list[Block]:
                 "brackets (ratios then against scratchnet in that mode). Medians over ok seeds; "
                 "convergence epoch: to the case's shared target loss, a seed that never reached it "
                 "counting as later than any epoch; \"(k/n)\": k of n ok seeds converged; \"> N\": "
-                "half or more did not reach it within N epochs; \"× scratchnet time\": median time per epoch divided by "
-                "scratchnet's (above 1: scratchnet is faster)."
+                "half or more did not reach it within N epochs; \"× scratchnet time\": median "
+                "time per epoch divided by scratchnet's (above 1: scratchnet is faster)."
                 + (f" Columns: {names}." if names else ""))
     return [table_block(headers, rows, groups, short, anchor="summary-table"), note]
 

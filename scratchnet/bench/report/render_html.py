@@ -84,7 +84,8 @@ def _html_image(block: Image) -> str:
 
 def _html_block(block: Block) -> str:
     if isinstance(block, Heading):
-        return f'<h{block.level} id="{_slug(block.text)}">{html.escape(block.text)}</h{block.level}>'
+        tag = f"h{block.level}"
+        return f'<{tag} id="{_slug(block.text)}">{html.escape(block.text)}</{tag}>'
     if isinstance(block, Para):
         return f"<p>{_html_parts(block.parts)}</p>"
     if isinstance(block, Bullets):
