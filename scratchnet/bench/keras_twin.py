@@ -19,7 +19,8 @@ Contract of :func:`to_keras`:
     restored afterwards (always, even on error);
   - ``jit_compile`` and ``steps_per_execution`` as given (defaults ``False`` and 1), no metrics.
     ``jit_compile="auto"`` is Keras' own default; with op determinism enabled (below) Keras
-    resolves it to ``False``.
+    resolves it to ``False``. ``jit_compile=True`` is honoured even so (Keras alone would drop it
+    with a warning while op determinism is on; see the comment in :func:`to_keras`).
 
 * Using the twin: Keras' array data adapter casts float inputs to the *current* floatx, so
   ``fit``/``evaluate``/``predict`` of a float64 twin must run inside
@@ -45,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import warnings
 from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -266,8 +268,15 @@ def to_keras(model: Sequential, *, steps_per_execution: int = 1,
         twin.set_weights(weights)
         optimizer = _keras_optimizer(keras, model.optimizer)
         optimizer.build(twin.trainable_variables)  # moments in the model's dtype
-        twin.compile(optimizer=optimizer, loss=_keras_loss(keras, model.loss, dtype),
-                     jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+        with warnings.catch_warnings():  # Keras' "doesn't support jit_compile": handled below
+            warnings.filterwarnings("ignore", message=".*jit_compile.*", category=UserWarning)
+            twin.compile(optimizer=optimizer, loss=_keras_loss(keras, model.loss, dtype),
+                         jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+        if jit_compile is True and twin.jit_compile is not True:
+            # Keras turns XLA off (with a warning) while op determinism is enabled, because some
+            # ops lack deterministic XLA kernels on GPU. The twin's Dense/Activation ops on CPU
+            # are deterministic under XLA; the parity gate checks that maths like any other.
+            twin._jit_compile = True
     # set_weights must be exact: same layout, same dtype.
     for name, mine, theirs in zip(weight_names(model), weights, twin.get_weights()):
         if theirs.dtype != mine.dtype or theirs.shape != mine.shape or (theirs != mine).any():

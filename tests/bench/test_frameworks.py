@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from scratchnet.bench import frameworks
-from scratchnet.bench.cases import CASES
+from scratchnet.bench.cases import CASES, build_model
 from scratchnet.bench.frameworks import keras_calibration as kc
 from scratchnet.bench.runner import dataset_for, run_case
 from scratchnet.bench.schema import FRAMEWORKS, RUN_COLUMNS, STATUSES
@@ -141,7 +141,7 @@ def test_calibrate_uses_injected_timings_and_caches_atomically(tmp_path, monkeyp
 
     cal = kc.calibrate(case, ds, tmp_path, measure=measure)
     assert (cal.steps_per_execution, cal.jit_compile) == (25, False)
-    assert calls == kc.candidates(25)
+    assert calls == [*kc.candidates(25), (1, False)]  # the first one again (start-up costs)
     data = json.loads((tmp_path / kc.CACHE_FILE).read_text())
     entry = data["entries"][f"{case.name}|{case.dtype}"]
     assert entry["chosen"] == {"steps_per_execution": 25, "jit_compile": False}
@@ -187,8 +187,12 @@ def test_keras_default_is_capped_and_has_the_maths_of_keras():
 @pytest.mark.tf
 def test_jit_compiled_twin_keeps_float64_parity():
     """The parity gate with the calibrated setting: XLA must not change the float64 maths."""
+    from scratchnet.bench.keras_twin import to_keras
     from scratchnet.bench.suite import run_parity_for_case
 
     case = dataclasses.replace(CASES["moons-2-4-4-1"])
+    ds = dataset_for(case)
+    # XLA really is on (Keras alone drops jit_compile=True while op determinism is enabled)
+    assert to_keras(build_model(case, 1, n_features=ds.n_features), jit_compile=True).jit_compile is True
     report = run_parity_for_case(case, "float64", steps_per_execution=2, jit_compile=True)
     assert report.passed, report.message
