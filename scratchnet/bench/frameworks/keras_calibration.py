@@ -185,7 +185,7 @@ def _store(path: Path, key: str, cal: Calibration, steps_per_epoch: int) -> None
     from .. import store
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
+    with open(path.with_name(f".{path.stem}.lock"), "a") as lock:  # hidden, like the store's DIR/.lock
         fcntl.flock(lock, fcntl.LOCK_EX)
         entries = _read(path)
         entries[key] = {
