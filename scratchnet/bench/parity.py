@@ -58,6 +58,11 @@ decade of headroom over the worst figure measured:
   multiplies by float32(0.2) = 0.20000000298 even in float64; scratchnet does the same
   (``activations.LEAKY_RELU_SLOPE``), and float64 leaky_relu nets pass the float64 gate.
 * A run that diverges (a NaN/inf loss on either side) fails: parity cannot be judged on it.
+* Other contenders (:mod:`scratchnet.bench.frameworks`): ``keras`` is checked here with its
+  calibrated ``steps_per_execution``/``jit_compile`` (XLA included). ``sklearn`` is checked in
+  tests/bench/test_frameworks_sklearn.py: float64 SGD <= 1e-12; Adam <= 1e-4 only, because Keras
+  rounds beta_1/beta_2 to float32 in the bias-correction powers and scikit-learn does not (6.7e-6
+  on the first step; ReLU nets amplify it over many steps -- see that adapter's docstring).
 
 :func:`parity_table` renders reports as a plain-text table. ``ParityReport.summary_row()``
 and ``ParityReport.epoch_rows()`` give rows with exactly the
