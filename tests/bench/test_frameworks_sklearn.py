@@ -128,3 +128,19 @@ def test_native_mode_uses_sklearns_init_and_reshuffles_each_epoch():
         orders.append(shuffle(np.arange(ds.n_train), random_state=est.random_state))
     est.random_state.set_state(state)
     assert not np.array_equal(orders[0], orders[1])
+
+
+def test_cli_records_unsupported_and_resume_skips_it(tmp_path, capsys):
+    import pandas as pd
+
+    from scratchnet.bench import cli
+
+    args = ["run", "--cases", "california-2-3-1", "--frameworks", "sklearn", "--seeds", "1", "--epochs", "1",
+            "--results", str(tmp_path), "--no-parity", "--no-progress"]
+    assert cli.main(args) == 0
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert list(runs["status"]) == ["unsupported"]
+    assert "sigmoid output with squared error" in runs["message"].iloc[0]
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    assert "0 tasks run, 1 already recorded" in capsys.readouterr().out
