@@ -18,8 +18,8 @@ Contract of :func:`to_keras`:
     while the model, the loss and the optimizer are built, and the previous floatx is
     restored afterwards (always, even on error);
   - ``jit_compile`` and ``steps_per_execution`` as given (defaults ``False`` and 1), no metrics.
-    ``jit_compile="auto"`` is Keras' own default; with op determinism enabled (below) Keras
-    resolves it to ``False``. ``jit_compile=True`` is honoured even so (Keras alone would drop it
+    ``jit_compile="auto"`` is Keras' own default; Keras resolves it to ``False`` on a CPU-only
+    machine and while op determinism is enabled (below). ``jit_compile=True`` is honoured even so (Keras alone would drop it
     with a warning while op determinism is on; see the comment in :func:`to_keras`).
 
 * Using the twin: Keras' array data adapter casts float inputs to the *current* floatx, so

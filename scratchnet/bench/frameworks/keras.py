@@ -11,7 +11,8 @@ same as scratchnet's and as each other's; they differ only in how Keras executes
   and skips calibration.
 * ``keras-default`` -- Keras exactly as a user calls it: ``compile()`` and ``fit()``
   defaults, ``steps_per_execution=1`` and ``jit_compile="auto"`` (which Keras resolves to
-  False here because op determinism is enabled). It costs ~2.5 ms a step, so it trains at
+  False on a CPU-only machine, as for any user there, and also while op determinism is on;
+  the resolved value is recorded in ``keras_jit_compile``). It costs ~2.5 ms a step, so it trains at
   most :data:`KERAS_DEFAULT_MAX_EPOCHS` epochs: it is a timing contender, and its maths is
   that of ``keras``.
 
