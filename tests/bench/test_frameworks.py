@@ -128,6 +128,7 @@ def test_choose_picks_fastest_and_breaks_ties_by_grid_order():
 
 def test_calibrate_uses_injected_timings_and_caches_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(kc, "_MEMORY", {})
+    monkeypatch.setattr(kc, "_WARM", False)
     case = CASES["moons-2-4-4-1"]  # 800 rows, batch 32 -> 25 steps an epoch
     ds = dataset_for(case)
     fake = {(1, False): 3e-3, (1, True): 4e-3, (25, False): 1e-3, (25, True): 2e-3}
@@ -141,7 +142,8 @@ def test_calibrate_uses_injected_timings_and_caches_atomically(tmp_path, monkeyp
 
     cal = kc.calibrate(case, ds, tmp_path, measure=measure)
     assert (cal.steps_per_execution, cal.jit_compile) == (25, False)
-    assert calls == [*kc.candidates(25), (1, False)]  # the first one again (start-up costs)
+    assert calls == [*kc.candidates(25), (1, False)]  # first calibration: the first one again (start-up)
+    assert kc._WARM is True
     data = json.loads((tmp_path / kc.CACHE_FILE).read_text())
     entry = data["entries"][f"{case.name}|{case.dtype}"]
     assert entry["chosen"] == {"steps_per_execution": 25, "jit_compile": False}
@@ -154,6 +156,12 @@ def test_calibrate_uses_injected_timings_and_caches_atomically(tmp_path, monkeyp
     again = kc.calibrate(case, ds, tmp_path, measure=lambda *a: pytest.fail("measured again"))
     assert (again.steps_per_execution, again.jit_compile) == (25, False)
     assert again.seconds == pytest.approx(entry["calibration_seconds"])
+    # a warm process measures each candidate once; the faster re-measure would have won otherwise
+    monkeypatch.setattr(kc, "_MEMORY", {})
+    calls.clear()
+    fake[(1, False)] = 5e-4
+    third = kc.calibrate(case, ds, None, measure=measure)
+    assert calls == kc.candidates(25) and (third.steps_per_execution, third.jit_compile) == (1, False)
 
 
 def test_keras_adapter_records_the_calibrated_setting(tmp_path, monkeypatch):
@@ -166,7 +174,8 @@ def test_keras_adapter_records_the_calibrated_setting(tmp_path, monkeypatch):
     assert rec.status == "ok", rec.run["message"]
     assert rec.run["keras_steps_per_execution"] == 1 and rec.run["keras_jit_compile"] is False
     assert rec.run["keras_calibration_seconds"] >= 0
-    assert (tmp_path / kc.CACHE_FILE).exists()
+    entry = json.loads((tmp_path / kc.CACHE_FILE).read_text())["entries"][f"{case.name}|{case.dtype}"]
+    assert [c["seconds_per_step"] for c in entry["candidates"]] == [2.0, 3.0]  # the injected figures
 
 
 @pytest.mark.tf
