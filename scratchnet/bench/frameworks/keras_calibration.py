@@ -8,9 +8,11 @@ differs per case (XLA loses on tiny nets and wins on big ones), so it is measure
 Measurement (:func:`measure_candidate`), cheap by design: a twin of the case (weights of
 ``case.seeds(1)[0]``) trains on the first rows of the training set, in order. A warm-up call of
 one execution (``steps_per_execution`` steps) traces the train function (and XLA-compiles it
-when ``jit_compile``); then ``CALIBRATION_REPEATS`` timed epochs over ``timed_steps(spe)`` steps
-(enough for at least two executions, at most ``CALIBRATION_STEPS``), each from a callback's
-epoch-begin to its epoch-end; the candidate's figure is the fastest epoch divided by its steps.
+when ``jit_compile``); then timed epochs of ``timed_steps(spe)`` steps (enough for two
+executions, at most ``CALIBRATION_STEPS``), each from a callback's epoch-begin to its
+epoch-end: at least ``CALIBRATION_REPEATS`` of them, more (up to ``CALIBRATION_MAX_REPEATS``)
+while they total less than ``CALIBRATION_TIMED_SECONDS``, since short epochs are the noisiest.
+The candidate's figure is the fastest epoch divided by its steps.
 The "steps per epoch" candidate runs all its timed steps in one execution (at most
 ``CALIBRATION_STEPS``), the regime of a whole epoch per call in the real run. A candidate that
 raises gets ``inf`` and its error is kept. In a process's first calibration the first candidate
@@ -44,7 +46,9 @@ from ..datasets import Dataset
 
 CACHE_FILE = "keras_calibration.json"
 CALIBRATION_STEPS = 128   # steps timed per candidate (fewer when the epoch is shorter)
-CALIBRATION_REPEATS = 2   # timed epochs per candidate after the warm-up; the fastest counts
+CALIBRATION_REPEATS = 2   # timed epochs per candidate after the warm-up (at least); the fastest counts
+CALIBRATION_MAX_REPEATS = 8        # ... and more, up to this, while they add up to less than
+CALIBRATION_TIMED_SECONDS = 0.3    # this many seconds (short epochs are noisy: more of them)
 SPE_GRID = (1, 32)        # plus the steps per epoch
 JIT_GRID = (False, True)
 
@@ -101,11 +105,14 @@ def measure_candidate(case: Case, dataset: Dataset, spe: int, jit: bool) -> floa
 
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.t0)
+            if len(times) >= CALIBRATION_REPEATS and sum(times) >= CALIBRATION_TIMED_SECONDS:
+                self.model.stop_training = True
 
     with keras_floatx(case.dtype):
         warm = min(n, eff * bs)
         twin.fit(X[:warm], Y[:warm], batch_size=bs, epochs=1, shuffle=False, verbose=0)  # trace/compile
-        twin.fit(X, Y, batch_size=bs, epochs=CALIBRATION_REPEATS, shuffle=False, callbacks=[_Clock()], verbose=0)
+        twin.fit(X, Y, batch_size=bs, epochs=CALIBRATION_MAX_REPEATS, shuffle=False, callbacks=[_Clock()],
+                 verbose=0)
     return min(times) / steps
 
 
