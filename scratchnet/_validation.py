@@ -47,7 +47,13 @@ def as_target_array(value, name: str = "y") -> np.ndarray:
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    # a NaN or inf anywhere makes the sum non-finite: one pass and no (N, features) mask;
+    # only a non-finite sum (data, or an overflowing sum of finite data) is checked element-wise
+    if arr.dtype.kind != "f":
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         n_nan = int(np.isnan(arr).sum())
         n_inf = int(np.isinf(arr).sum())
         raise ValueError(f"{name} contains {n_nan} NaN and {n_inf} inf values; clean the data first")

@@ -8,6 +8,10 @@ its Jacobian-vector product. Conventions follow TensorFlow/Keras, so gradients
 agree bit for bit where the maths allows: relu'(0) = 0, leaky_relu'(0) = slope.
 
 Look activations up by name with :func:`get`; :data:`ACTIVATIONS` is the registry.
+
+Hot-path style: ``out`` is passed positionally and constants are 0-d arrays of the operand's
+dtype (:mod:`scratchnet._constants`): for a (1, 3) array NumPy's keyword parsing and scalar
+conversion cost more than the arithmetic. The rounding is the same as with Python floats.
 """
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._constants import ONE, ZERO, const
 
 Array = np.ndarray
 
@@ -25,19 +31,27 @@ LEAKY_RELU_SLOPE = float(np.float32(0.2))
 
 @dataclass(frozen=True)
 class Activation:
-    """A named activation: ``forward(z) -> a`` and ``backward(z, a, grad_a) -> grad_z``."""
+    """A named activation: ``forward(z) -> a`` and ``backward(z, a, grad_a) -> grad_z``.
+
+    With ``takes_out`` (every registered activation), both also accept ``out=``: an array
+    shaped like ``z`` that receives the result and that they may use as scratch space; it
+    must not alias any input (except that ``backward`` may return ``grad_a`` itself when the
+    derivative is 1, as linear does). Without ``out`` they allocate, as before. Activations
+    built without ``takes_out`` are called without ``out`` (their results are then copied).
+    """
 
     name: str
-    forward: Callable[[Array], Array]
-    backward: Callable[[Array, Array, Array], Array]
+    forward: Callable[..., Array]
+    backward: Callable[..., Array]
+    takes_out: bool = False
 
 
 # linear: a = z ; da/dz = 1
-def _linear(z: Array) -> Array:
+def _linear(z: Array, out: Array | None = None) -> Array:
     return z
 
 
-def _linear_bwd(z: Array, a: Array, grad_a: Array) -> Array:
+def _linear_bwd(z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
     return grad_a
 
 
@@ -45,64 +59,80 @@ def _linear_bwd(z: Array, a: Array, grad_a: Array) -> Array:
 # For z << 0, exp(-z) overflows to inf and 1/(1+inf) = 0: the exact limit, so no NaN
 # can arise. The model runs its numerics under np.errstate(over="ignore") once per call
 # (entering it per operation would cost more than the operation).
-def _sigmoid(z: Array) -> Array:
-    e = np.exp(-z)
-    e += 1.0
-    return np.reciprocal(e, out=e)
+def _sigmoid(z: Array, out: Array | None = None) -> Array:
+    e = np.negative(z, out)
+    np.exp(e, e)
+    np.add(e, ONE.get(e.dtype, 1.0), e)
+    return np.reciprocal(e, e)
 
 
-def _sigmoid_bwd(z: Array, a: Array, grad_a: Array) -> Array:
-    return grad_a * (a * (1.0 - a))
+def _sigmoid_bwd(z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
+    d = np.subtract(ONE.get(a.dtype, 1.0), a, out)
+    np.multiply(a, d, d)                      # a (1 - a)
+    return np.multiply(grad_a, d, d)
 
 
 # tanh: a = tanh(z) ; da/dz = 1 - a^2
-def _tanh(z: Array) -> Array:
-    return np.tanh(z)
+def _tanh(z: Array, out: Array | None = None) -> Array:
+    return np.tanh(z, out)
 
 
-def _tanh_bwd(z: Array, a: Array, grad_a: Array) -> Array:
-    return grad_a * (1.0 - a * a)
+def _tanh_bwd(z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
+    d = np.multiply(a, a, out)
+    np.subtract(ONE.get(d.dtype, 1.0), d, d)  # 1 - a^2
+    return np.multiply(grad_a, d, d)
 
 
 # relu: a = max(z, 0) ; da/dz = 1 if z > 0 else 0 (0 at z = 0, as TensorFlow)
-def _relu(z: Array) -> Array:
-    return np.maximum(z, 0.0)
+def _relu(z: Array, out: Array | None = None) -> Array:
+    return np.maximum(z, ZERO.get(z.dtype, 0.0), out=out)
 
 
-def _relu_bwd(z: Array, a: Array, grad_a: Array) -> Array:
-    return grad_a * (z > 0)
+def _relu_bwd(z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return grad_a * (z > 0)
+    np.greater(z, ZERO.get(z.dtype, 0.0), out)  # the 0/1 mask, written as floats: no temporary
+    return np.multiply(grad_a, out, out)
 
 
 # leaky_relu: a = z if z > 0 else s z ; da/dz = 1 if z > 0 else s
-def _leaky_relu(z: Array) -> Array:
-    return np.where(z > 0, z, z * z.dtype.type(LEAKY_RELU_SLOPE))
+def _leaky_relu(z: Array, out: Array | None = None) -> Array:
+    a = np.multiply(z, const(LEAKY_RELU_SLOPE, z.dtype), out)
+    np.copyto(a, z, where=z > 0)
+    return a
 
 
-def _leaky_relu_bwd(z: Array, a: Array, grad_a: Array) -> Array:
-    return np.where(z > 0, grad_a, grad_a * grad_a.dtype.type(LEAKY_RELU_SLOPE))
+def _leaky_relu_bwd(z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
+    d = np.multiply(grad_a, const(LEAKY_RELU_SLOPE, grad_a.dtype), out)
+    np.copyto(d, grad_a, where=z > 0)
+    return d
 
 
 # softmax over the last axis: a_i = exp(z_i - max z) / sum_j exp(z_j - max z)
 # Jacobian da_i/dz_j = a_i (delta_ij - a_j), so dL/dz = a * (g - sum_j g_j a_j).
-def _softmax(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+def _softmax(z: Array, out: Array | None = None) -> Array:
+    e = np.subtract(z, z.max(axis=-1, keepdims=True), out)
+    np.exp(e, e)
     e /= e.sum(axis=-1, keepdims=True)
     return e
 
 
-def _softmax_bwd(z: Array, a: Array, grad_a: Array) -> Array:
-    return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+def _softmax_bwd(z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
+    d = np.multiply(grad_a, a, out)
+    s = np.sum(d, axis=-1, keepdims=True)     # sum_j g_j a_j
+    np.subtract(grad_a, s, d)
+    return np.multiply(a, d, d)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation("linear", _linear, _linear_bwd),
-        Activation("sigmoid", _sigmoid, _sigmoid_bwd),
-        Activation("tanh", _tanh, _tanh_bwd),
-        Activation("relu", _relu, _relu_bwd),
-        Activation("leaky_relu", _leaky_relu, _leaky_relu_bwd),
-        Activation("softmax", _softmax, _softmax_bwd),
+        Activation("linear", _linear, _linear_bwd, takes_out=True),
+        Activation("sigmoid", _sigmoid, _sigmoid_bwd, takes_out=True),
+        Activation("tanh", _tanh, _tanh_bwd, takes_out=True),
+        Activation("relu", _relu, _relu_bwd, takes_out=True),
+        Activation("leaky_relu", _leaky_relu, _leaky_relu_bwd, takes_out=True),
+        Activation("softmax", _softmax, _softmax_bwd, takes_out=True),
     )
 }
 

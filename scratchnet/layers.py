@@ -6,10 +6,14 @@ Contract of a trainable layer:
 * ``bind(params, grads)`` hands it views into the model's flat weight and
   gradient vectors (a ``Dense`` kernel is (inputs, units), its bias (units,),
   exactly Keras' layout, so ``set_weights`` copies across frameworks);
-* ``forward(x)`` caches what the backward pass needs and returns the output
-  (batch, units); ``backward(grad)`` writes dL/dweights into the bound gradient
-  views and returns dL/dx. Passing ``wrt_logits=True`` to ``backward`` means
-  ``grad`` is already dL/dz (a loss fused with the final activation).
+* ``forward(x)`` returns the output (batch, units); ``forward(x, training=True)``
+  also caches what the backward pass needs. ``backward(grad)`` writes dL/dweights
+  into the bound gradient views and returns dL/dx. Passing ``wrt_logits=True`` to
+  ``backward`` means ``grad`` is already dL/dz (a loss fused with the final activation).
+* Training-mode passes of ``Dense`` write into buffers the layer keeps per batch size
+  (z, a, dz, dx: allocated once, reused every step), so a training step allocates
+  nothing: the arrays it returns are valid until the next training pass with the same
+  batch size. Inference (``training=False``) returns fresh arrays.
 
 The public ``forward``/``backward`` do the bookkeeping; the maths of each step
 is a few NumPy expressions with the local derivative written beside it.
@@ -109,7 +113,7 @@ class Dense(Layer):
             raise ValueError(f"Dense units must be a positive integer, got units={units!r}")
         self.units = int(units)
         self.activation = _activations.get(activation)
-        self._act_forward, self._act_backward = self.activation.forward, self.activation.backward
+        self._act_forward, self._act_backward = _in_place(self.activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = _initializers.get(kernel_initializer)
         self.bias_initializer = _initializers.get(bias_initializer)
@@ -118,6 +122,7 @@ class Dense(Layer):
         self._grad_kernel: Array | None = None
         self._grad_bias: Array | None = None
         self._cache: tuple[Array, Array, Array] | None = None
+        self._buffers: dict[int, tuple[Array, Array, Array, Array]] = {}
 
     # -- construction ---------------------------------------------------------------
     def compute_output_dim(self, input_dim: int) -> int:
@@ -139,8 +144,12 @@ class Dense(Layer):
     def bind(self, params, grads):
         self._kernel, self._grad_kernel = params[0], grads[0]
         self._kernel_T = params[0].T  # a view: follows every in-place update
+        self._bias_row = None
         if self.use_bias:
             self._bias, self._grad_bias = params[1], grads[1]
+            # (1, units): adding it to a (1, units) z skips NumPy's broadcasting set-up
+            self._bias_row = params[1].reshape(1, self.units)
+        self._buffers = {}
 
     @property
     def kernel(self) -> Array:
@@ -182,24 +191,56 @@ class Dense(Layer):
 
     # -- maths ----------------------------------------------------------------------
     def forward(self, x, training=False):
-        z = np.dot(x, self._kernel)               # z = x W + b : (batch, units)
+        if not training:
+            return self.activation.forward(self.pre_activation(x))
+        z, a, xw, _ = self._buffers.get(x.shape[0]) or self._batch_buffers(x.shape[0])
+        if self._bias_row is None:
+            np.dot(x, self._kernel, z)            # z = x W, in the step's buffer
+        else:
+            # x W goes to the dz buffer (free until backward), then z = x W + b: two calls, and
+            # no in-place update (NumPy is slow on in-place operations on one-element arrays)
+            np.add(np.dot(x, self._kernel, xw), self._bias_row, z)
+        a = self._act_forward(z, a)               # linear returns z itself
+        self._cache = (x, z, a)
+        return a
+
+    def pre_activation(self, x: Array) -> Array:
+        """z = x W + b : (batch, units), a fresh array (inference; no cache)."""
+        z = np.dot(x, self._kernel)
         if self._bias is not None:
             z += self._bias
-        a = self._act_forward(z)
-        if training:
-            self._cache = (x, z, a)
-        return a
+        return z
 
     def backward(self, grad, wrt_logits=False, need_input_grad=True):
         x, z, a = self._cache
-        dz = grad if wrt_logits else self._act_backward(z, a, grad)
-        np.dot(x.T, dz, out=self._grad_kernel)             # dL/dW = x^T dz
+        _, _, dz, dx = self._buffers[x.shape[0]]
+        if not wrt_logits:
+            dz = self._act_backward(z, a, grad, dz)          # dz = dL/da * f'(z)
+        else:
+            dz = grad
+        np.dot(x.T, dz, self._grad_kernel)                 # dL/dW = x^T dz
         if self._bias is not None:
             if dz.shape[0] == 1:
                 self._grad_bias[...] = dz[0]              # dL/db = dz for one row
             else:
                 np.add.reduce(dz, axis=0, out=self._grad_bias)  # dL/db = sum over the batch
-        return np.dot(dz, self._kernel_T) if need_input_grad else None  # dL/dx = dz W^T
+        if not need_input_grad:
+            return None
+        if dx is None:  # the first layer never needs one: allocated on the first use only
+            dx = np.empty((x.shape[0], self.input_dim), dtype=dz.dtype)
+            self._buffers[x.shape[0]] = (*self._buffers[x.shape[0]][:3], dx)
+        return np.dot(dz, self._kernel_T, dx)             # dL/dx = dz W^T
+
+    def _batch_buffers(self, rows: int) -> tuple[Array, Array, Array, Array | None]:
+        """(z, a, dz, dx) for a batch of ``rows``, allocated on first use of that size (dx later)."""
+        buffers = self._buffers.get(rows)
+        if buffers is None:
+            if len(self._buffers) >= 4:  # e.g. gradients() on many sizes: keep memory bounded
+                self._buffers.clear()
+            dtype = self._kernel.dtype
+            z, a, dz = (np.empty((rows, self.units), dtype=dtype) for _ in range(3))
+            buffers = self._buffers[rows] = (z, a, dz, None)
+        return buffers
 
     def __repr__(self) -> str:
         return f"Dense({self.units}, activation={self.activation.name!r}, use_bias={self.use_bias})"
@@ -234,6 +275,22 @@ class Activation(Layer):
 
     def __repr__(self) -> str:
         return f"Activation({self.activation.name!r})"
+
+
+def _in_place(activation: _activations.Activation):
+    """(forward(z, out), backward(z, a, grad_a, out)) for ``activation``: its own functions when
+    they take ``out=``, else wrappers that copy their results into ``out``."""
+    if activation.takes_out:
+        return activation.forward, activation.backward
+    forward, backward = activation.forward, activation.backward
+
+    def forward_into(z, out):
+        return np.copyto(out, forward(z)) or out
+
+    def backward_into(z, a, grad_a, out):
+        return np.copyto(out, backward(z, a, grad_a)) or out
+
+    return forward_into, backward_into
 
 
 def _copy_into(target: Array | None, value, label: str) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._constants import const
+
 Array = np.ndarray
 EPSILON = 1e-7
 
@@ -73,10 +75,10 @@ class MeanSquaredError(Loss):
         return d
 
     def value_and_grad(self, y: Array, p: Array) -> tuple[float, Array]:
-        d = p - y
+        d = np.subtract(p, y)
         n = d.size
         value = float(np.vdot(d, d)) / n
-        d *= 2.0 / n  # a Python float keeps d's dtype (NumPy 2 scalar promotion)
+        np.multiply(d, const(2.0 / n, d.dtype), d)  # 2/n rounded to d's dtype, as a Python float would be
         return value, d
 
 

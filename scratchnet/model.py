@@ -244,11 +244,6 @@ class Sequential:
         self.optimizer.apply(self._params, self._grads)
         return value
 
-    def _loss_value(self, y: Array, out: Array) -> float:
-        if self._fused:
-            return self.loss.value_from_logits(y, self._logits())
-        return self.loss.value(y, out)
-
     # -- training -----------------------------------------------------------------------
     def fit(self, x, y, batch_size: int | None = 32, epochs: int = 1, verbose: int | str = "auto",
             callbacks: Sequence[Callback] | None = None, validation_data: tuple | None = None,
@@ -283,19 +278,16 @@ class Sequential:
                 for cb in cbs:
                     cb.on_epoch_begin(epoch)
                 t0 = time.perf_counter()
-                if shuffle:
-                    order = rng.permutation(n)
-                    Xe, Ye = X[order], Y[order]
-                else:
-                    Xe, Ye = X, Y
+                order = rng.permutation(n) if shuffle else None  # rows are gathered per batch
                 outputs: list[Array] | None = [] if self.metrics else None
-                total = self._run_epoch(Xe, Ye, bs, batch_cbs, outputs)
+                total = self._run_epoch(X, Y, bs, batch_cbs, outputs, order)
                 epoch_loss = total / n
                 logs = {"loss": epoch_loss}
                 if math.isfinite(epoch_loss):
                     if self.metrics:
                         # Keras' figure, like the loss: each batch's outputs *before* its update,
                         # averaged over the epoch's rows
+                        Ye = Y if order is None else Y[order]
                         logs.update(self._metric_values(Ye, np.concatenate(outputs)))
                     if validation_data is not None:
                         logs.update({f"val_{k}": v for k, v in self._evaluate_logs(Xv, Yv).items()})
@@ -319,24 +311,28 @@ class Sequential:
         return history
 
     def _run_epoch(self, X: Array, Y: Array, bs: int, batch_cbs: list[Callback],
-                   outputs: list[Array] | None = None) -> float:
-        """One pass over the rows; returns the sum of batch losses weighted by batch size.
+                   outputs: list[Array] | None = None, order: Array | None = None) -> float:
+        """One pass over the rows (in ``order`` when given); returns the sum of batch losses
+        weighted by batch size.
 
         With ``outputs`` (a list), each batch's pre-update model output is appended to it.
+        Shuffled batches are gathered one at a time (``np.take`` into a reused buffer), so an
+        epoch never copies the whole data set.
         """
         n = X.shape[0]
         total = 0.0
         step = self._train_step
         if bs == n and not batch_cbs and outputs is None:
-            return step(X, Y) * n
+            return (step(X, Y) if order is None else step(X[order], Y[order])) * n
         if batch_cbs or outputs is not None:
             for batch, start in enumerate(range(0, n, bs)):
-                xb, yb = X[start:start + bs], Y[start:start + bs]
+                rows = slice(start, start + bs) if order is None else order[start:start + bs]
+                xb, yb = X[rows], Y[rows]
                 for cb in batch_cbs:
                     cb.on_train_batch_begin(batch)
                 value = step(xb, yb)
                 if outputs is not None:
-                    outputs.append(self.layers[-1]._cache[-1])  # this batch's output, pre-update
+                    outputs.append(self.layers[-1]._cache[-1].copy())  # this batch's output, pre-update
                 total += value * xb.shape[0]
                 for cb in batch_cbs:
                     cb.on_train_batch_end(batch, {"loss": value})
@@ -345,7 +341,7 @@ class Sequential:
             return total
         isfinite = math.isfinite
         n_full = n // bs
-        if n_full:  # full batches as views of a (n_full, bs, features) array: cheap to iterate
+        if n_full and order is None:  # full batches as views of a (n_full, bs, features) array
             Xb = X[: n_full * bs].reshape(n_full, bs, X.shape[1])
             Yb = Y[: n_full * bs].reshape(n_full, bs, Y.shape[1])
             for xb, yb in zip(Xb, Yb):
@@ -354,8 +350,21 @@ class Sequential:
                     return value
                 total += value
             total *= bs
+        elif n_full:  # shuffled full batches, each gathered into the same two buffers
+            xb = np.empty((bs, X.shape[1]), dtype=X.dtype)
+            yb = np.empty((bs, Y.shape[1]), dtype=Y.dtype)
+            take = np.take
+            for rows in order[: n_full * bs].reshape(n_full, bs):
+                take(X, rows, axis=0, out=xb)
+                take(Y, rows, axis=0, out=yb)
+                value = step(xb, yb)
+                if not isfinite(value):
+                    return value
+                total += value
+            total *= bs
         if n_full * bs < n:  # the partial last batch
-            value = step(X[n_full * bs:], Y[n_full * bs:])
+            rows = slice(n_full * bs, n) if order is None else order[n_full * bs:]
+            value = step(X[rows], Y[rows])
             total += value * (n - n_full * bs)
         return total
 
@@ -393,11 +402,22 @@ class Sequential:
         total, outputs = 0.0, []
         with np.errstate(over="ignore", under="ignore"):
             for start in range(0, n, bs):
-                out = self._forward(X[start:start + bs], True)
-                total += self._loss_value(Y[start:start + bs], out) * out.shape[0]
+                out, logits = self._output_and_logits(X[start:start + bs])
+                yb = Y[start:start + bs]
+                value = self.loss.value_from_logits(yb, logits) if self._fused else self.loss.value(yb, out)
+                total += value * out.shape[0]
                 outputs.append(out)
         out = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
         return {"loss": total / n, **self._metric_values(Y, out)}
+
+    def _output_and_logits(self, x: Array) -> tuple[Array, Array]:
+        """Inference-mode output and the last layer's pre-activation (fresh arrays, no buffers)."""
+        a = x
+        for layer in self.layers[:-1]:
+            a = layer.forward(a)
+        last = self.layers[-1]
+        logits = last.pre_activation(a) if isinstance(last, Dense) else a
+        return last.activation.forward(logits), logits
 
     def _metric_values(self, Y: Array, out: Array) -> dict[str, float]:
         values = {}

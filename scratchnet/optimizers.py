@@ -2,9 +2,12 @@
 
 Contract: ``opt.build(n, dtype)`` allocates the state for ``n`` parameters, then
 ``opt.apply(w, g)`` updates the flat parameter vector ``w`` in place from the flat
-gradient ``g`` (both length ``n``) and counts one iteration. The model keeps all
-weights in one contiguous vector (each layer's kernel and bias are views into
-it), so one call updates every weight with a handful of vector operations.
+gradient ``g`` (both length ``n``) and counts one iteration. ``g`` is consumed: the update
+uses it as scratch space, so its values afterwards are undefined (the model recomputes
+it every step). The model keeps all weights in one contiguous vector (each layer's kernel
+and bias are views into it), so one call updates every weight with a handful of in-place
+vector operations -- each a pass over the vector, as few as Keras' arithmetic order allows,
+with at most one scratch vector.
 
 The arithmetic mirrors Keras' TensorFlow backend to the last bit in float64:
 hyper-parameters that Keras passes through ``ops.cast`` (SGD's momentum, Adam's
@@ -17,6 +20,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from ._constants import const
 
 Array = np.ndarray
 
@@ -56,14 +61,19 @@ class Optimizer:
         self._state: dict[str, Array] = {}
 
     def build(self, n_params: int, dtype) -> None:
-        """Allocate zeroed state for ``n_params`` weights of ``dtype``."""
+        """Allocate zeroed state (and one scratch vector, if the rule needs it) for ``n_params``."""
         self._dtype = np.dtype(dtype)
-        self._lr = self._dtype.type(self.learning_rate)  # Keras holds the rate in the model dtype
+        self._lr = const(self.learning_rate, self._dtype)  # Keras holds the rate in the model dtype
         self.iterations = 0
         self._state = {key: np.zeros(n_params, dtype=self._dtype) for key in self._state_keys()}
-        # scratch vectors so an update allocates nothing (same operations, same rounding)
-        self._tmp = np.empty(n_params, dtype=self._dtype)
-        self._tmp2 = np.empty(n_params, dtype=self._dtype)
+        self._tmp = np.empty(n_params if self._needs_scratch() else 0, dtype=self._dtype)
+        self._constants()
+
+    def _needs_scratch(self) -> bool:
+        return True
+
+    def _constants(self) -> None:
+        """Per-run constants of the update, in the model's dtype (computed once, not per step)."""
 
     def _state_keys(self) -> tuple[str, ...]:
         return ()
@@ -112,17 +122,22 @@ class SGD(Optimizer):
     def _state_keys(self):
         return ("velocity",) if self.momentum else ()
 
+    def _needs_scratch(self):
+        return self.nesterov and bool(self.momentum)
+
+    def _constants(self):
+        self._m = const(_f32(self.momentum), self._dtype)
+
     def _update(self, w, g, lr):
+        step = np.multiply(g, lr, g)          # g * lr, in g's own memory
         if not self.momentum:
-            w -= g * lr
+            np.subtract(w, step, w)
             return
-        m = self._dtype.type(_f32(self.momentum))
-        v, step = self._state["velocity"], self._tmp
-        np.multiply(g, lr, out=step)          # g * lr
+        m, v = self._m, self._state["velocity"]
         v *= m
         v -= step                             # v = v * m - g * lr
         if self.nesterov:
-            ahead = np.multiply(v, m, out=self._tmp2)
+            ahead = np.multiply(v, m, out=self._tmp)
             ahead -= step                     # v * m - g * lr
             w += ahead
         else:
@@ -153,20 +168,24 @@ class RMSprop(Optimizer):
     def _state_keys(self):
         return ("velocity", "momentum") if self.momentum else ("velocity",)
 
+    def _constants(self):
+        t = self._dtype
+        self._rho, self._one_minus_rho = const(self.rho, t), const(1.0 - self.rho, t)
+        self._eps, self._mom = const(self.epsilon, t), const(self.momentum, t)
+
     def _update(self, w, g, lr):
-        t = self._dtype.type
-        v, sq, step = self._state["velocity"], self._tmp2, self._tmp
-        v *= t(self.rho)
+        v, sq = self._state["velocity"], self._tmp
+        v *= self._rho
         np.multiply(g, g, out=sq)
-        sq *= t(1.0 - self.rho)
+        sq *= self._one_minus_rho
         v += sq                               # v = rho v + (1 - rho) g^2
-        np.multiply(g, lr, out=step)
-        np.add(v, t(self.epsilon), out=sq)
+        step = np.multiply(g, lr, out=g)
+        np.add(v, self._eps, out=sq)
         np.sqrt(sq, out=sq)
         step /= sq                            # lr g / sqrt(v + eps)
         if self.momentum:
             mom = self._state["momentum"]
-            mom *= t(self.momentum)
+            mom *= self._mom
             mom += step
             w -= mom
         else:
@@ -199,23 +218,29 @@ class Adam(Optimizer):
     def _state_keys(self):
         return ("m", "v")
 
+    def _constants(self):
+        t = self._dtype
+        self._b1, self._b2 = self._dtype.type(_f32(self.beta_1)), self._dtype.type(_f32(self.beta_2))
+        self._one_minus_b1, self._one_minus_b2 = const(1.0 - self.beta_1, t), const(1.0 - self.beta_2, t)
+        self._eps = const(self.epsilon, t)
+
     def _update(self, w, g, lr):
-        t = self._dtype.type
-        step = t(self.iterations + 1)
-        b1_power = np.power(t(_f32(self.beta_1)), step)
-        b2_power = np.power(t(_f32(self.beta_2)), step)
-        alpha = lr * np.sqrt(t(1) - b2_power) / (t(1) - b1_power)
-        m, v, a, b = self._state["m"], self._state["v"], self._tmp, self._tmp2
-        np.subtract(g, m, out=a)
-        a *= t(1.0 - self.beta_1)
-        m += a                                # m += (g - m)(1 - b1)
+        one = self._dtype.type(1)
+        step = self._dtype.type(self.iterations + 1)
+        lr = self._dtype.type(lr)
+        alpha = np.asarray(lr * np.sqrt(one - np.power(self._b2, step)) / (one - np.power(self._b1, step)))
+        m, v, a = self._state["m"], self._state["v"], self._tmp
+        # v first, so that g can then serve as scratch (m and v do not depend on each other)
         np.multiply(g, g, out=a)
         a -= v
-        a *= t(1.0 - self.beta_2)
+        a *= self._one_minus_b2
         v += a                                # v += (g^2 - v)(1 - b2)
+        np.subtract(g, m, out=g)
+        g *= self._one_minus_b1
+        m += g                                # m += (g - m)(1 - b1)
         np.multiply(m, alpha, out=a)
-        np.sqrt(v, out=b)
-        b += t(self.epsilon)
+        b = np.sqrt(v, out=g)
+        b += self._eps
         a /= b
         w -= a                                # w -= m alpha / (sqrt(v) + eps)
 
