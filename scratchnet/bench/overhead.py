@@ -169,6 +169,49 @@ def gemm_share(case: Case, X: np.ndarray, Y: np.ndarray, seed: int = 0, rounds: 
     return Ratio(g * scale, s * scale, steps, timed, rounds)
 
 
+def overhead_columns(case: Case, X: np.ndarray, Y: np.ndarray, seed: int = 0, rounds: int = 3,
+                     budget_epochs: float = 2.0, dtype: str | None = None) -> dict[str, float]:
+    """The run-table columns of :data:`OVERHEAD_COLUMNS` for a scratchnet run of ``case``.
+
+    One interleaved measurement of three sides -- a scratchnet epoch, the reference loop, the
+    bare GEMMs -- on capped steps, so that the whole costs about ``budget_epochs`` scratchnet
+    epochs (the reference loop and the GEMMs cost about one each, at most). All NaN when the
+    reference loop cannot express the case.
+    """
+    figures = dict.fromkeys(OVERHEAD_COLUMNS, math.nan)
+    if unsupported_reason(case) is not None:
+        return figures
+    model = build_model(case, seed, dtype=dtype, n_features=X.shape[1])
+    X = np.ascontiguousarray(X, dtype=model.dtype)
+    Y = np.ascontiguousarray(model.loss.prepare_targets(np.asarray(Y), model.output_dim), dtype=model.dtype)
+    n = X.shape[0]
+    bs = n if case.batch_size is None else min(case.batch_size, n)
+    steps = math.ceil(n / bs)
+    # whole batches only (the GEMM shapes are per batch), capped for the time budget
+    timed = min(n // bs, max(1, int(steps * budget_epochs / (2 * rounds))))
+    Xt, Yt = X[: timed * bs], Y[: timed * bs]
+    ref = ReferenceLoop.from_model(model)
+
+    def run_reference() -> float:
+        t0 = time.perf_counter()
+        ref.train_epoch(Xt, Yt, bs)
+        return time.perf_counter() - t0
+
+    sides = [_scratchnet_epoch(model, Xt, Yt, bs), run_reference,
+             _bare_gemms(model, bs, timed, np.random.default_rng(seed))]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        s, r, g = interleaved_best(sides, rounds)
+    scale = steps / timed
+    figures.update(tax_seconds_per_epoch=s * scale, reference_seconds_per_epoch=r * scale,
+                   framework_tax=s / r, gemm_seconds_per_epoch=g * scale, gemm_share=g / s)
+    return figures
+
+
+# run-table columns written by overhead_columns (scratchnet runs only; NaN elsewhere)
+OVERHEAD_COLUMNS = ("tax_seconds_per_epoch", "reference_seconds_per_epoch", "framework_tax",
+                    "gemm_seconds_per_epoch", "gemm_share")
+
+
 def _case_rows(case: Case) -> tuple[np.ndarray, np.ndarray]:
     from .datasets import load_dataset
 

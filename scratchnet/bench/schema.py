@@ -85,6 +85,13 @@ RUN_COLUMNS = (
     "foreign_parity_passed",   # foreign network: lockstep check against the Keras twin passed (bool)
     "foreign_parity_drift",    # ... its max relative weight drift (parity-gate rows and epochs)
     "foreign_parity_message",  # ... where it parted from Keras ("" when it passed)
+    # scratchnet's overhead (scratchnet runs the reference loop can express; NaN elsewhere):
+    # one interleaved measurement on capped steps (scratchnet.bench.overhead.overhead_columns)
+    "tax_seconds_per_epoch",        # scratchnet's epoch time in that measurement
+    "reference_seconds_per_epoch",  # the hand-written NumPy reference loop's epoch time
+    "framework_tax",                # tax_seconds_per_epoch / reference_seconds_per_epoch
+    "gemm_seconds_per_epoch",       # the epoch's matrix products alone, same shapes and dtype
+    "gemm_share",                   # gemm_seconds_per_epoch / tax_seconds_per_epoch
 )
 
 EPOCH_COLUMNS = (
@@ -157,6 +164,7 @@ NUMERIC_COLUMNS = INTEGER_COLUMNS | frozenset({
     "epoch_seconds", "grad_error", "max_abs_weight_drift", "max_rel_weight_drift", "max_loss_diff", "grad_tol",
     "weight_tol", "scratchnet_loss", "keras_loss", "max_abs_weight_diff", "max_rel_weight_diff", "claim_test_mse",
     "foreign_parity_drift",
+    "tax_seconds_per_epoch", "reference_seconds_per_epoch", "framework_tax", "gemm_seconds_per_epoch", "gemm_share",
 })
 FLAG_COLUMNS = frozenset({"passed", "equivalent", "foreign_parity_passed"})
 

@@ -132,3 +132,19 @@ def test_reference_loop_optimizer_variants(optimizer, params):
     ref.train_epoch(X, Y, 16)
     for got, want in zip(ref.weights(), model.get_weights()):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_overhead_columns_are_the_schema_columns_and_nan_when_not_expressible():
+    from scratchnet.bench.overhead import OVERHEAD_COLUMNS, overhead_columns
+    from scratchnet.bench.schema import NUMERIC_COLUMNS, RUN_COLUMNS
+
+    assert set(OVERHEAD_COLUMNS) <= set(RUN_COLUMNS) and set(OVERHEAD_COLUMNS) <= NUMERIC_COLUMNS
+    case = cases.get_case("moons-2-4-4-1")
+    X, Y = _rows(case, 200)
+    figures = overhead_columns(case, X, Y, seed=1, rounds=2)
+    assert set(figures) == set(OVERHEAD_COLUMNS)
+    assert all(math.isfinite(v) and v > 0 for v in figures.values())
+    assert figures["framework_tax"] == pytest.approx(
+        figures["tax_seconds_per_epoch"] / figures["reference_seconds_per_epoch"])
+    odd = dataclasses.replace(case, activations=("softmax", "softmax", "sigmoid"))
+    assert all(math.isnan(v) for v in overhead_columns(odd, X, Y, rounds=1).values())

@@ -26,6 +26,7 @@ from .headline_text import headline_blocks
 from .lead import lead_blocks
 from .memory import memory_blocks
 from .missing import missing_blocks
+from .overhead import overhead_blocks
 from .parity_table import parity_blocks
 from .summary import summary_blocks
 from .tables import Results
@@ -52,6 +53,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     folded(convergence_blocks),  # shared targets, censored epochs, time to event
     folded(speed_blocks),
     folded(memory_blocks),       # peak during fit, traced, floor
+    folded(overhead_blocks),     # scratchnet's framework tax and GEMM share
     folded(significance_blocks),
     folded(parity_blocks),
     folded(foreign_blocks),      # hand-written networks: lockstep check vs Keras

@@ -1,0 +1,63 @@
+"""The "scratchnet's overhead" section: framework tax and GEMM share per case, from runs.csv.
+
+For every case with scratchnet runs that recorded the overhead columns
+(``scratchnet.bench.overhead.overhead_columns``): the medians over runs of scratchnet's
+epoch time and the reference loop's in the same interleaved measurement, the framework
+tax (scratchnet / reference loop; median and range over runs) and the GEMM share (the
+epoch's bare matrix products / scratchnet's epoch). Cases without those columns are
+listed as not measured; nothing here raises.
+"""
+from __future__ import annotations
+
+from .blocks import Block, Heading, para, table_block
+from .formatting import NA, fmt_int, fmt_ratio, fmt_time
+from .tables import REFERENCE_FRAMEWORK, Results, case_order, finite_values, median_of, ok_runs, select
+
+_DEFINITION = (
+    "Framework tax: scratchnet's epoch time divided by the epoch time of a minimal hand-written "
+    "NumPy loop of the same maths (scratchnet/bench/reference_loop.py: no validation, no buffers, "
+    "no callbacks), both timed in the same process, interleaved, best of several rounds, on capped "
+    "steps. Below 1× scratchnet is faster than the naive loop. GEMM share: the epoch's matrix "
+    "products alone (same shapes and dtype) divided by scratchnet's epoch time; 100% would mean "
+    "everything around the matrix products is free.")
+
+
+def _share(x: float) -> str:
+    return NA if x != x else f"{100 * x:.0f}%"
+
+
+def overhead_rows(res: Results) -> tuple[list[tuple[str, ...]], list[str]]:
+    """(table rows, cases with scratchnet runs but no overhead figure)."""
+    rows, missing = [], []
+    runs = ok_runs(select(res.runs, framework=REFERENCE_FRAMEWORK))
+    for case in case_order(res):
+        of_case = select(runs, case=case)
+        if of_case.empty:
+            continue
+        tax = finite_values(of_case["framework_tax"])
+        if not tax.size:
+            missing.append(case)
+            continue
+        rows.append((
+            case, fmt_int(tax.size),
+            fmt_time(median_of(finite_values(of_case["tax_seconds_per_epoch"]))),
+            fmt_time(median_of(finite_values(of_case["reference_seconds_per_epoch"]))),
+            fmt_ratio(median_of(tax)), f"{fmt_ratio(tax.min())}–{fmt_ratio(tax.max())}",
+            _share(median_of(finite_values(of_case["gemm_share"]))),
+        ))
+    return rows, missing
+
+
+def overhead_blocks(res: Results) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "scratchnet's overhead: framework tax and GEMM share")]
+    rows, missing = overhead_rows(res)
+    if rows:
+        headers = ("Case", "Runs", "scratchnet per epoch", "Reference loop per epoch",
+                   "Framework tax (median)", "Range", "GEMM share")
+        blocks.append(table_block(headers, rows))
+    else:
+        blocks.append(para("Not measured: no scratchnet run in these tables recorded the framework tax."))
+    if missing:
+        blocks.append(para("No framework tax recorded for: " + ", ".join(missing) + "."))
+    blocks.append(para(_DEFINITION))
+    return blocks
