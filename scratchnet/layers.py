@@ -193,14 +193,14 @@ class Dense(Layer):
     def forward(self, x, training=False):
         if not training:
             return self.activation.forward(self.pre_activation(x))
-        z, a, xw, _ = self._buffers.get(x.shape[0]) or self._batch_buffers(x.shape[0])
+        z, a, xw, _, scratch = self._buffers.get(x.shape[0]) or self._batch_buffers(x.shape[0])
         if self._bias_row is None:
             np.dot(x, self._kernel, z)            # z = x W, in the step's buffer
         else:
             # x W goes to the dz buffer (free until backward), then z = x W + b: two calls, and
             # no in-place update (NumPy is slow on in-place operations on one-element arrays)
             np.add(np.dot(x, self._kernel, xw), self._bias_row, z)
-        a = self._act_forward(z, a)               # linear returns z itself
+        a = self._act_forward(z, a, scratch)      # linear returns z itself
         self._cache = (x, z, a)
         return a
 
@@ -213,9 +213,9 @@ class Dense(Layer):
 
     def backward(self, grad, wrt_logits=False, need_input_grad=True):
         x, z, a = self._cache
-        _, _, dz, dx = self._buffers[x.shape[0]]
+        _, _, dz, dx, scratch = self._buffers[x.shape[0]]
         if not wrt_logits:
-            dz = self._act_backward(z, a, grad, dz)          # dz = dL/da * f'(z)
+            dz = self._act_backward(z, a, grad, dz, scratch)  # dz = dL/da * f'(z)
         else:
             dz = grad
         np.dot(x.T, dz, self._grad_kernel)                 # dL/dW = x^T dz
@@ -228,18 +228,21 @@ class Dense(Layer):
             return None
         if dx is None:  # the first layer never needs one: allocated on the first use only
             dx = np.empty((x.shape[0], self.input_dim), dtype=dz.dtype)
-            self._buffers[x.shape[0]] = (*self._buffers[x.shape[0]][:3], dx)
+            self._buffers[x.shape[0]] = (*self._buffers[x.shape[0]][:3], dx, scratch)
         return np.dot(dz, self._kernel_T, dx)             # dL/dx = dz W^T
 
-    def _batch_buffers(self, rows: int) -> tuple[Array, Array, Array, Array | None]:
-        """(z, a, dz, dx) for a batch of ``rows``, allocated on first use of that size (dx later)."""
+    def _batch_buffers(self, rows: int) -> tuple[Array, Array, Array, Array | None, Array | None]:
+        """(z, a, dz, dx, scratch) for a batch of ``rows``, allocated on first use of that size
+        (dx when first needed; scratch only for one-element activations, where it spares the
+        activation NumPy's slow path for in-place operations on one-element arrays)."""
         buffers = self._buffers.get(rows)
         if buffers is None:
             if len(self._buffers) >= 4:  # e.g. gradients() on many sizes: keep memory bounded
                 self._buffers.clear()
             dtype = self._kernel.dtype
             z, a, dz = (np.empty((rows, self.units), dtype=dtype) for _ in range(3))
-            buffers = self._buffers[rows] = (z, a, dz, None)
+            scratch = np.empty((rows, self.units), dtype=dtype) if rows * self.units == 1 else None
+            buffers = self._buffers[rows] = (z, a, dz, None, scratch)
         return buffers
 
     def __repr__(self) -> str:
@@ -278,16 +281,16 @@ class Activation(Layer):
 
 
 def _in_place(activation: _activations.Activation):
-    """(forward(z, out), backward(z, a, grad_a, out)) for ``activation``: its own functions when
-    they take ``out=``, else wrappers that copy their results into ``out``."""
+    """(forward(z, out, scratch), backward(z, a, grad_a, out, scratch)) for ``activation``: its
+    own functions when they take ``out``, else wrappers that copy their results into ``out``."""
     if activation.takes_out:
         return activation.forward, activation.backward
     forward, backward = activation.forward, activation.backward
 
-    def forward_into(z, out):
+    def forward_into(z, out, scratch=None):
         return np.copyto(out, forward(z)) or out
 
-    def backward_into(z, a, grad_a, out):
+    def backward_into(z, a, grad_a, out, scratch=None):
         return np.copyto(out, backward(z, a, grad_a)) or out
 
     return forward_into, backward_into

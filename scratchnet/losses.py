@@ -78,8 +78,9 @@ class MeanSquaredError(Loss):
         d = np.subtract(p, y)
         n = d.size
         value = float(np.vdot(d, d)) / n
-        np.multiply(d, const(2.0 / n, d.dtype), d)  # 2/n rounded to d's dtype, as a Python float would be
-        return value, d
+        # 2/n rounded to d's dtype, as a Python float would be; in place unless d has one element
+        # (NumPy's in-place path is slow there, a new one-element array is cheap)
+        return value, np.multiply(d, const(2.0 / n, d.dtype), None if n == 1 else d)
 
 
 class MeanAbsoluteError(Loss):

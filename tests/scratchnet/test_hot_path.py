@@ -10,24 +10,27 @@ from scratchnet._constants import const
 from scratchnet.activations import ACTIVATIONS, Activation
 
 
+@pytest.mark.parametrize("shape", [(5, 4), (1, 1)])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_out_path_is_bit_identical_to_the_allocating_path(name, dtype):
+def test_out_and_scratch_paths_are_bit_identical_to_the_allocating_path(name, dtype, shape):
     act = ACTIVATIONS[name]
     assert act.takes_out
     rng = np.random.default_rng(0)
-    z = (rng.normal(0, 3, size=(5, 4)) * (rng.random((5, 4)) > 0.2)).astype(dtype)  # some exact zeros
-    g = rng.normal(size=(5, 4)).astype(dtype)
+    z = (rng.normal(0, 3, size=shape) * (rng.random(shape) > 0.2)).astype(dtype)  # some exact zeros
+    g = rng.normal(size=shape).astype(dtype)
     a = act.forward(z)
-    out = np.full_like(z, np.nan)
-    a_out = act.forward(z, out)
-    assert a_out.dtype == a.dtype and np.array_equal(a_out, a)
-    assert a_out is out or (name == "linear" and a_out is z)
     want = act.backward(z, a, g)
-    out = np.full_like(z, np.nan)
-    got = act.backward(z, a, g, out)
-    assert got.dtype == want.dtype and np.array_equal(got, want)
-    assert got is out or (name == "linear" and got is g)
+    for use_scratch in (False, True):
+        scratch = np.full_like(z, np.nan) if use_scratch else None
+        out = np.full_like(z, np.nan)
+        a_out = act.forward(z, out, scratch)
+        assert a_out.dtype == a.dtype and np.array_equal(a_out, a)
+        assert a_out is out or (name == "linear" and a_out is z)
+        out = np.full_like(z, np.nan)
+        got = act.backward(z, a, g, out, scratch)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert got is out or (name == "linear" and got is g)
 
 
 def _model(act, dtype="float64", seed=3, units=4, n_out=1, loss="mse", opt=None):
