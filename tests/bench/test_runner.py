@@ -271,3 +271,13 @@ def test_california_tutorial_reproduces_published_mse():
     # the MSE falls from epoch 1 to epoch 6 (training works, not a lucky initialisation)
     assert curve[0] > curve[-1]
     assert rec.epochs[0]["test_mse"] > 0.030
+
+
+def test_scratchnet_run_records_its_framework_tax_and_gemm_share(tiny_run):
+    from scratchnet.bench.overhead import OVERHEAD_COLUMNS
+
+    run = tiny_run[2].run
+    for column in OVERHEAD_COLUMNS:
+        assert math.isfinite(run[column]) and run[column] > 0, column
+    assert run["framework_tax"] == pytest.approx(run["tax_seconds_per_epoch"] / run["reference_seconds_per_epoch"])
+    assert run["gemm_share"] == pytest.approx(run["gemm_seconds_per_epoch"] / run["tax_seconds_per_epoch"])

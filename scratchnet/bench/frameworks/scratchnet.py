@@ -9,6 +9,11 @@
 
 Epoch time: from ``on_epoch_begin`` to ``on_epoch_end`` of a scratchnet callback, so the
 checks at the start of each ``fit`` call are not counted.
+
+Settings: after training, the run's overhead columns (framework tax against the hand-written
+reference loop, GEMM share) from one bounded measurement on the rows trained on
+(:func:`scratchnet.bench.overhead.overhead_columns`, about two epochs' worth; NaN when the
+reference loop cannot express the case).
 """
 from __future__ import annotations
 
@@ -24,7 +29,9 @@ class ScratchnetTrainer:
     def __init__(self, model, case: Case, mode: str, seed: int) -> None:
         from scratchnet.callbacks import Callback
 
-        self.model, self.case = model, case
+        self.model, self.case, self.seed = model, case, seed
+        self._rows: tuple[np.ndarray, np.ndarray] | None = None
+        self._overhead: dict | None = None
         self._rng = np.random.default_rng(seed) if mode == "native" and case.shuffle else None
         self._begin = self._end = 0.0
         trainer = self
@@ -46,6 +53,7 @@ class ScratchnetTrainer:
         if self._rng is not None:
             order = self._rng.permutation(X.shape[0])
             X, Y = X[order], Y[order]
+        self._rows = (X, Y)
         self._begin = self._end = time.perf_counter()
         self.model.fit(X, Y, batch_size=self.case.batch_size, epochs=1, shuffle=False,
                        callbacks=[self._clock], verbose=0)
@@ -58,7 +66,11 @@ class ScratchnetTrainer:
         return self.model.get_weights()
 
     def settings(self) -> dict:
-        return {}
+        if self._rows is not None and self._overhead is None:  # once, after training
+            from ..overhead import overhead_columns
+
+            self._overhead = overhead_columns(self.case, *self._rows, seed=self.seed)
+        return dict(self._overhead or {})
 
 
 class ScratchnetAdapter:
