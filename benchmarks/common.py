@@ -43,7 +43,8 @@ if PROFILE not in ("fast", "full"):
     raise ValueError(f"SCRATCHNET_BENCH_PROFILE must be 'fast' or 'full', got {PROFILE!r}")
 
 FAST_CASES = (
-    "perceptron", "neuron3-batch-sigmoid", "neuron3-sgd-tanh", "neuron3-minibatch-relu", "deep-3-feature",
+    "perceptron", "neuron3-batch-sigmoid", "neuron3-sgd-tanh", "neuron3-minibatch-relu", "neuron3-sgd-linear",
+    "deep-3-feature",
     "nobias-2-3-1", "moons-2-4-4-1", "california-2-3-1", "california-2-3-1-published-keras",
     "california-8-64-64-1", "breast-cancer-30-16-1", "digits-64-32-10", "mlp-784-512-512-10",
 )
@@ -75,6 +76,7 @@ def run_cases(names: list[str]) -> dict:
             # reached it is censored, and the median counts it (NaN when half never got there).
             for key in ("convergence_epoch", "seconds_to_target"):
                 summary[(name, fw)][key] = _censored_median(rows[key])
+            summary[(name, fw)]["probe_prediction"] = _median(rows["probe_prediction"])
     return summary
 
 
@@ -127,6 +129,12 @@ class _TrackBase(_CaseBenchmark):
         return summary[(case, framework)]["seconds_to_target"]
 
     track_seconds_to_target.unit = "seconds"
+
+    def track_probe_prediction(self, summary, case, framework):
+        """Prediction on the case's first probe input (the tutorial's unseen sample); NaN if none."""
+        return summary[(case, framework)]["probe_prediction"]
+
+    track_probe_prediction.unit = "prediction"
 
 
 class _TimeBase(_CaseBenchmark):

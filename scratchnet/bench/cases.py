@@ -12,13 +12,19 @@ equivalent to the tutorial's own network (the report says so next to its numbers
 """
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 from dataclasses import dataclass, field
 
 import scratchnet as sn
 
+from . import claims as _claims
+from .grid import variant
+
 _U01 = ("random_uniform", (("minval", 0.0), ("maxval", 1.0)))
+# The single-neuron tutorial's unseen sample first, then the other rows absent from training.
+PROBE_3 = ((1.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 1.0, 0.0))
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,33 @@ def _neuron3(mode: str, act: str) -> Case:
         description=f"One {act} neuron on 3 binary features whose target is the first feature; "
                     f"{words} gradient descent on MSE, lr {lr}, weights U[0,1).",
         source="single-neuron tutorial (4 training rows [0,0,1],[1,1,1],[1,0,1],[0,1,1]; target = first feature)",
-        tags=("tutorial", "neuron3"),
+        tags=("tutorial", "neuron3"), probe_rows=PROBE_3,
+    )
+
+
+_CLAIM_UPDATES = 400  # weight updates in every single-neuron claim case (see claims.py)
+
+
+def _neuron3_claim(mode: str, act: str) -> Case:
+    """The single-neuron tutorial's sections as the post describes them: lr 0.05, 400 updates."""
+    batch = {"batch": None, "sgd": 1, "minibatch-random": 2}[mode]
+    steps = 4 // (batch or 4)
+    epochs = _CLAIM_UPDATES // steps
+    words = {"batch": "full-batch", "sgd": "per-sample",
+             "minibatch-random": "mini-batch (2 rows, reshuffled every epoch)"}[mode]
+    neuron = "linear neuron (no activation)" if act == "linear" else f"{act} neuron"
+    return Case(
+        name=f"neuron3-{mode}-{act}", dataset="three-feature", units=(1,), activations=(act,),
+        loss="mse", optimizer="sgd", optimizer_params=(("learning_rate", 0.05),), batch_size=batch,
+        epochs=epochs, quick_epochs=epochs // 10, shuffle=mode == "minibatch-random",
+        kernel_initializer=_U01, bias_initializer="zeros",
+        description=f"One {neuron} on 3 binary features whose target is the first feature; {words} gradient "
+                    f"descent on MSE, lr 0.05 (the post's \"around 0.05\"), weights U[0,1), {epochs} epochs = "
+                    f"{_CLAIM_UPDATES} updates (epochs unstated by the post: the same number of updates in "
+                    f"every section, enough for the linear neuron to converge, few enough to keep Keras' "
+                    f"per-epoch overhead small). Records the prediction on the unseen [1,0,0].",
+        source="single-neuron tutorial (4 training rows [0,0,1],[1,1,1],[1,0,1],[0,1,1]; target = first feature)",
+        tags=("tutorial", "neuron3", "claim"), probe_rows=PROBE_3,
     )
 
 
@@ -153,6 +185,8 @@ def _cases() -> list[Case]:
             source="perceptron tutorial (one sigmoid neuron, MSE, gradient descent)", tags=("tutorial",),
         ),
         *[_neuron3(mode, act) for mode in ("batch", "sgd", "minibatch") for act in ("sigmoid", "tanh", "relu")],
+        *[_neuron3_claim(mode, "linear") for mode in ("sgd", "batch", "minibatch-random")],
+        *[_neuron3_claim("minibatch-random", act) for act in ("tanh", "sigmoid", "relu")],
         Case(
             name="deep-3-feature", dataset="three-feature", units=(4, 4, 1),
             activations=("sigmoid", "sigmoid", "sigmoid"), loss="mse", optimizer="sgd",
@@ -160,7 +194,8 @@ def _cases() -> list[Case]:
             shuffle=False, kernel_initializer=_U01,
             description="The same 3-feature data through an arbitrary-depth net (3-4-4-1 sigmoid), "
                         "per-sample SGD lr 0.5, weights U[0,1).",
-            source="single-neuron tutorial, part 2 (arbitrary depth)", tags=("tutorial",),
+            source="single-neuron tutorial, part 2 (arbitrary depth)", tags=("tutorial", "claim"),
+            probe_rows=PROBE_3,
         ),
         Case(
             name="nobias-2-3-1", dataset="sleep-study", units=(3, 1), activations=("sigmoid", "sigmoid"),
@@ -188,8 +223,7 @@ def _cases() -> list[Case]:
                         "scaled over the full table, first 10,000 rows, 67/33 split (random_state 42), 2-3-1 "
                         "sigmoid, weights and biases U[0,1), per-sample SGD lr 0.05, no shuffling.",
             source="California housing 2-3-1 tutorial (hand-written NumPy network)",
-            claim="test MSE 0.028 after about 6 epochs, \"the same as Keras\"",
-            claim_test_mse=0.028, claim_epochs=6, tags=("tutorial", "california"),
+            tags=("tutorial", "california", "claim"),
         ),
         Case(
             name="california-2-3-1-published-keras", dataset="california-tutorial", units=(3, 1),
@@ -242,9 +276,32 @@ def _cases() -> list[Case]:
             source="throughput", tags=("throughput",),
         ),
     ]
+    cases = [_with_claim_fields(c) for c in cases]
+    by_name = {c.name: c for c in cases}
+    _claims.check_declarations(_claims.CLAIMS, by_name)
+    cases += [_sensitivity_variant(by_name[name], params)
+              for claim in _claims.CLAIMS for name in claim.cases for params in _claims.sensitivity_params(claim)]
     names = [c.name for c in cases]
     assert len(names) == len(set(names)), "case names must be unique"
     return cases
+
+
+def _sensitivity_variant(case: Case, params: dict) -> Case:
+    """A claim's sensitivity variant (grid.variant), tagged for the report's sensitivity figure."""
+    v = variant(case, **params)
+    tags = tuple(t for t in v.tags if t != "claim")
+    return dataclasses.replace(v, tags=(*tags, _claims.SENSITIVITY_TAG))
+
+
+def _with_claim_fields(case: Case) -> Case:
+    """Fill the legacy ``claim*`` columns of cases.csv from the declarations in claims.py."""
+    numeric = [c for c in _claims.claims_for_case(case.name) if case.name in c.cases and c.quantity == "test_mse"]
+    if not numeric:
+        return case
+    text = "; ".join(c.text for c in numeric)
+    first = next((c for c in numeric if c.claimed is not None), None)
+    return dataclasses.replace(case, claim=text, claim_test_mse=first.claimed if first else None,
+                               claim_epochs=first.epoch if first else None)
 
 
 CASES: dict[str, Case] = {case.name: case for case in _cases()}

@@ -49,7 +49,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import frameworks, memory, metrics
+from . import frameworks, memory, metrics, probes
 from .cases import Case, build_model
 from .datasets import Dataset, load_dataset
 from .schema import MODES, RUN_COLUMNS
@@ -91,6 +91,7 @@ class _EpochRecorder:
         self.stop = False
         self._started = time.perf_counter()
         self.initial_train_loss = metrics.loss_value(case.loss, ds.y_train, predict(ds.X_train))
+        self.probes = probes.probe_columns(case, None)  # after the last recorded epoch
 
     def end(self, seconds: float) -> bool:
         """Record an epoch that trained for ``seconds``; returns True when training must stop."""
@@ -107,6 +108,8 @@ class _EpochRecorder:
             "test_mse": metrics.mse(ds.y_test, p_test),
             "epoch_seconds": seconds,
         }
+        self.probes = probes.probe_columns(self.case, probes.predict_probes(self.case, self.predict))
+        row["probe_prediction"] = self.probes["probe_prediction"]
         self.rows.append(row)
         values = (row["train_loss"], row["test_loss"], row["train_mse"], row["test_mse"])
         if not all(math.isfinite(v) for v in values):
@@ -233,6 +236,7 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
     if rec.rows:
         last = rec.rows[-1]
         row.update({k: last[k] for k in ("train_loss", "test_loss", "train_mse", "test_mse")})
+        row.update(rec.probes)
         row.update(metrics.run_convergence([r["test_loss"] for r in rec.rows], secs, case.target_loss))
     if rec.status == "ok":
         row["predict_seconds"] = _time_predict(getattr(trainer, "timed_predict", trainer.predict), ds.X_test)

@@ -35,6 +35,12 @@ Conventions:
   "derived", the same target for every framework and seed of a case and mode).
   ``convergence_epoch`` and ``seconds_to_target`` are empty when the run never reached
   the target (censored).
+* Probe predictions: a case may list ``probe_rows`` (inputs outside its training rows,
+  e.g. the single-neuron tutorial's unseen ``[1,0,0]``); the harness predicts them after
+  every epoch (evaluation, not training time). ``probe_prediction`` is the first output of
+  the first probe row; ``probe_predictions`` lists every row as ``"1,0,0=0.99929;..."``
+  (inputs and first output written with ``repr``-exact floats). Tutorial claims about a
+  prediction (``scratchnet.bench.claims``) are checked against these columns.
 """
 from __future__ import annotations
 
@@ -92,6 +98,8 @@ RUN_COLUMNS = (
     "framework_tax",                # tax_seconds_per_epoch / reference_seconds_per_epoch
     "gemm_seconds_per_epoch",       # the epoch's matrix products alone, same shapes and dtype
     "gemm_share",                   # gemm_seconds_per_epoch / tax_seconds_per_epoch
+    "probe_prediction",  # prediction on the case's first probe input after the last epoch (NaN: none)
+    "probe_predictions", # every probe input and its prediction, "x0,x1,...=pred;..." ("" if none)
 )
 
 EPOCH_COLUMNS = (
@@ -104,6 +112,7 @@ EPOCH_COLUMNS = (
     "train_mse",
     "test_mse",
     "epoch_seconds",     # training time of this epoch only (evaluation excluded)
+    "probe_prediction",  # prediction on the case's first probe input after this epoch (NaN: none)
 )
 
 PARITY_COLUMNS = (

@@ -56,7 +56,8 @@ def test_track_and_time_benchmarks_share_parameters(bench):
                         (modules["bench_realdata"].RealDataTrack, modules["bench_realdata"].RealDataTime)):
         assert track.params == time.params
         assert track.params[1] == ["scratchnet", "keras", "keras-default", "sklearn"]
-        for name in ("track_test_mse", "track_train_mse", "track_convergence_epochs", "track_seconds_to_target"):
+        for name in ("track_test_mse", "track_train_mse", "track_convergence_epochs", "track_seconds_to_target",
+                     "track_probe_prediction"):
             assert callable(getattr(track, name))
     assert modules["bench_tutorials"].TutorialTrack.track_convergence_epochs.unit == "epochs"
 
