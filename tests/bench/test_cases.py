@@ -199,9 +199,11 @@ def test_neuron3_cases_follow_their_names():
 
 def test_select_cases_globbing():
     relu = select_cases("neuron3-*-relu")
-    assert [c.name for c in relu] == ["neuron3-batch-relu", "neuron3-sgd-relu", "neuron3-minibatch-relu"]
-    mixed = select_cases(" perceptron , deep-* ,")
-    assert [c.name for c in mixed] == ["perceptron", "deep-3-feature"]
+    assert [c.name for c in relu] == ["neuron3-batch-relu", "neuron3-sgd-relu", "neuron3-minibatch-relu",
+                                      "neuron3-minibatch-random-relu"]
+    mixed = select_cases(" perceptron , deep-3-* ,")
+    # a glob also matches grid variants (registered after the base cases)
+    assert [c.name for c in mixed] == ["perceptron", "deep-3-feature", "deep-3-feature[learning_rate=0.05]"]
     # registry order, no duplicates when patterns overlap
     overlap = select_cases(["california-*", "california-2-3-1"])
     assert [c.name for c in overlap] == [n for n in CASES if n.startswith("california-")]

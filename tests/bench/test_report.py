@@ -334,43 +334,7 @@ def test_parity_table_matches_parity_csv(full):
         assert row["Worst layer"] == p["worst_layer"]
 
 
-def test_claim_measured_at_claimed_epoch(full):
-    _, secs = full
-    cases = pd.read_csv(FIXTURE / "cases.csv")
-    claim = cases[cases["case"] == CLAIM_CASE].iloc[0]
-    epoch = int(claim["claim_epochs"])
-    section = secs[CLAIM_CASE]
-    rows = table_rows(section)
-    runs, epochs = load_runs(), pd.read_csv(FIXTURE / "epochs.csv")
-    at = epochs[epochs["epoch"] == epoch].merge(runs.loc[runs["status"] == "ok",
-                                                         ["case", "framework", "mode", "seed"]])
-    for label, case, fw in (("scratchnet", CLAIM_CASE, "scratchnet"),
-                            ("Keras twin", CLAIM_CASE, "keras"),
-                            ("published model (Keras)", PUBLISHED_CASE, "keras")):
-        for mode in runs.loc[(runs["case"] == case) & (runs["framework"] == fw), "mode"].unique():
-            row = find_row(rows, Model=label, Case=case, Mode=mode)
-            sel = at[(at["case"] == case) & (at["framework"] == fw) & (at["mode"] == mode)]
-            assert row[f"Median test MSE at epoch {epoch}"] == mse4(sel["test_mse"].median())
-    assert "not equivalent" in find_row(rows, Model="published model (Keras)")["Note"]
-    assert claim["claim"] in section
-    native = ok_values(runs, "test_mse", case=CLAIM_CASE, framework="scratchnet", mode="native")
-    holds = abs(claim["claim_test_mse"] - np.median(native)) <= 0.05 * np.median(native)
-    assert holds, "fixture is built so that its claim holds"
-    assert "**Verdict:** holds" in section
-
-
-def test_claim_far_off_does_not_hold(tmp_path):
-    d = copy_fixture(tmp_path)
-    cases = pd.read_csv(d / "cases.csv")
-    cases.loc[cases["case"] == CLAIM_CASE, "claim_test_mse"] = 0.5
-    cases.to_csv(d / "cases.csv", index=False)
-    _, md = render(d, tmp_path / "out")
-    native = ok_values(load_runs(d), "test_mse", case=CLAIM_CASE, framework="scratchnet",
-                       mode="native")
-    off = (0.5 - np.median(native)) / np.median(native)
-    assert f"**Verdict:** does not hold: claimed 0.5 vs measured scratchnet median " \
-           f"{mse4(np.median(native))}" in md
-    assert f"off by {off:+.1%}" in md
+# The tutorial-claims section is tested in test_report_claims.py (declarations in bench/claims.py).
 
 
 def test_header_reports_environment_and_definitions(full):

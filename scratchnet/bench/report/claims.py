@@ -1,108 +1,244 @@
-"""The tutorial-claims section: each claimed test MSE against the measured runs.
+"""The tutorial-claims section, generated from the declarations in :mod:`scratchnet.bench.claims`.
 
-``claims_blocks(res)`` renders, for every case of ``cases.csv`` with a
-non-empty ``claim``, the claim, measured medians for scratchnet, the Keras twin
-and the tutorial's published model (cases whose ``tutorial_of`` names it), and
-a verdict: the claim holds when it lies inside the 95 % CI of the scratchnet
-median or within ``CLAIM_REL_TOL`` of it.
+``claims_blocks(res) -> list[Block]`` renders, for every declared claim of every post:
+
+* one summary table -- claim, candidate case, quantity, claimed value, then per framework
+  the measured median [95% CI] with the seeds' range and the verdict (the rule,
+  :data:`~scratchnet.bench.claims.VERDICT_RULE`, is printed above the table);
+* per post, what it leaves open and the value the suite chose (and why);
+* the probe table: median predictions of each claim case on every probe input (the
+  inputs absent from training), a robustness check of the single-neuron claims;
+* the sensitivity table and figure ``claims_sensitivity.png``: each claim's quantity
+  per epoch for its case and for the grid variants the registry adds for it (tag
+  ``claims.SENSITIVITY_TAG``), with the claimed value drawn as a dashed line.
+
+Only ``ok`` runs count (see :func:`scratchnet.bench.claims.measure`). A claim whose case
+was never run shows "not measured"; the section is empty when no claim case was run.
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from ..schema import MODES, RUN_KEY
-from .blocks import Block, Bullets, Heading, kv, para, table_block
-from .formatting import DASH, fmt_int, fmt_interval, fmt_mse
+from .. import claims as cl
+from ..grid import parse_name, variant_name
+from ..probes import parse_probes
+from ..schema import RUN_KEY
+from .blocks import Block, Bullets, Heading, Image, kv, para, table_block
+from .plotting import framework_color, png
 from .stats import median_ci
-from .summary import convergence_cell, median_ci_cell
-from .tables import Results, finite_values, median_of, ok_runs, ordered, select
+from .tables import Results, run_frameworks
+
+FIGURE_NAME = "claims_sensitivity.png"
+GRID_COLUMNS = 4
+DASH = "—"
 
 
-CLAIM_REL_TOL = 0.05
-
-
-def _mse_at_epoch(res: Results, ok: pd.DataFrame, epoch: float) -> str:
-    if not np.isfinite(epoch):
+def _fmt(claim: cl.Claim, x: float) -> str:
+    if not math.isfinite(x):
         return DASH
-    keys = ok[list(RUN_KEY)]
-    rows = res.epochs.merge(keys, on=list(RUN_KEY), how="inner")
-    values = finite_values(rows.loc[rows["epoch"] == epoch, "test_mse"])
-    return fmt_mse(median_of(values))
+    return f"{x:.6f}" if claim.quantity == "probe_prediction" else f"{x:.4g}"
 
 
-def _claim_rows(res: Results, label: str, case: str, fw: str, epoch: float,
-                note: str) -> list[tuple[str, ...]]:
-    modes = ordered(select(res.runs, case=case, framework=fw)["mode"], MODES)
-    if not modes:
-        return [(label, case, DASH, "not run", DASH, DASH, DASH, note)]
-    rows = []
-    for mode in modes:
-        runs = select(res.runs, case=case, framework=fw, mode=mode)
-        ok = ok_runs(runs)
-        rows.append((label, case, mode, f"{len(ok)}/{len(runs)}",
-                     median_ci_cell(finite_values(ok["test_mse"])), _mse_at_epoch(res, ok, epoch),
-                     convergence_cell(ok), note))
-    return rows
+def _cell(claim: cl.Claim, m: cl.Measurement | None) -> str:
+    if m is None or not m.values:
+        return "not run" if m is None else f"no ok run ({m.runs} recorded): {cl.NOT_MEASURED}"
+    vals = np.asarray(m.values, dtype=float)
+    lo, hi = median_ci(vals)
+    ci = f" [{_fmt(claim, lo)}, {_fmt(claim, hi)}]" if math.isfinite(lo) else ""
+    return (f"{_fmt(claim, m.median)}{ci}; range {_fmt(claim, vals.min())}–{_fmt(claim, vals.max())}, "
+            f"n={vals.size}/{m.runs} {m.mode} → {m.verdict} ({m.reason})")
 
 
-def _claim_verdict(res: Results, case: str, claimed: float) -> str:
-    if not np.isfinite(claimed):
-        return "no numeric claim to check"
-    runs = select(res.runs, case=case, framework="scratchnet")
-    modes = [m for m in ordered(runs["mode"], ("native", "parity"))
-             if finite_values(ok_runs(select(runs, mode=m))["test_mse"]).size]
-    if not modes:
-        return "cannot be checked: no successful scratchnet run"
-    values = finite_values(ok_runs(select(runs, mode=modes[0]))["test_mse"])
-    med = median_of(values)
-    lo, hi = median_ci(values)
-    within_ci = np.isfinite(lo) and lo <= claimed <= hi
-    within_tol = abs(claimed - med) <= CLAIM_REL_TOL * abs(med)
-    measured = (f"measured scratchnet median {fmt_mse(med)} (95% CI "
-                f"{fmt_interval(lo, hi, fmt_mse)}, {modes[0]} mode, n={values.size})")
-    if within_ci:
-        return f"holds: claimed {fmt_mse(claimed)} lies inside the 95% CI of the {measured}"
-    if within_tol:
-        return f"holds: claimed {fmt_mse(claimed)} is within 5% of the {measured}"
-    off = f"; off by {(claimed - med) / med:+.1%}" if med else ""
-    return f"does not hold: claimed {fmt_mse(claimed)} vs {measured}{off}"
+def _claimed_cell(claim: cl.Claim, claimed: float) -> str:
+    if claim.claimed is not None:
+        return f"{claim.claimed:.10g} ({claim.tolerance_label})"
+    return (f"{_fmt(claim, claimed)} = median of {claim.reference_case} ({claim.reference_framework}) "
+            f"({claim.tolerance_label})")
 
 
-def _claim_blocks_for(res: Results, meta: pd.Series) -> list[Block]:
-    case, epoch, claimed = meta["case"], meta["claim_epochs"], meta["claim_test_mse"]
-    companions = [c for c in select(res.cases, tutorial_of=case)["case"] if c and c != case]
-    rows = _claim_rows(res, "scratchnet", case, "scratchnet", epoch, "")
-    rows += _claim_rows(res, "Keras twin", case, "keras", epoch, "equivalent model")
-    for other in companions:
-        rows += _claim_rows(res, "published model (Keras)", other, "keras", epoch,
-                            "not equivalent: the tutorial's own model")
-    epoch_label = f"epoch {fmt_int(epoch)}" if np.isfinite(epoch) else "claimed epoch"
-    headers = ("Model", "Case", "Mode", "Runs ok", "Median test MSE [95% CI]",
-               f"Median test MSE at {epoch_label}", "Convergence epoch", "Note")
+def _summary(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> list[Block]:
+    headers = ("Claim", "Case", "Quantity", "Claimed (tolerance)", *[f"{fw}: median [95% CI]; range → verdict"
+                                                                       for fw in fws])
+    rows, lines = [], []
+    for claim in claims:
+        ms = cl.evaluate(res.runs, res.epochs, claim, fws)
+        claimed = cl.claimed_value(res.runs, res.epochs, claim)
+        for case in claim.cases:
+            cells = [_cell(claim, next((m for m in ms if m.case == case and m.framework == fw), None))
+                     for fw in fws]
+            rows.append((claim.key, case, claim.quantity_label, _claimed_cell(claim, claimed), *cells))
+        verdict, winners = cl.overall(ms)
+        measured = [m for m in ms if m.framework == "scratchnet" and m.values]
+        values = "; ".join(f"{m.case} {_fmt(claim, m.median)}" for m in measured) or "no ok scratchnet run"
+        which = f" by {', '.join(winners)}" if winners and len(claim.cases) > 1 else ""
+        lines.append((("b", f"{claim.key}:"), f" {verdict}{which} — claimed {_claimed_cell(claim, claimed)}, "
+                                              f"measured median {values} (scratchnet)."))
+    return [table_block(headers, rows), Bullets(tuple(lines))]
+
+
+def _open_settings(claims: Sequence[cl.Claim]) -> list[Block]:
+    blocks: list[Block] = []
+    for post in dict.fromkeys(c.post for c in claims):
+        mine = [c for c in claims if c.post == post]
+        blocks += [
+            Heading(3, f"Post: {post}"),
+            Bullets(tuple(kv(c.key, f"{c.section}: {c.text} (case {', '.join(c.cases)})") for c in mine)),
+            table_block(("Claim", "Left open by the post", "The suite chose", "Why"),
+                        [(c.key, s.setting, s.chosen, s.why) for c in mine for s in c.open_settings]),
+        ]
+    return blocks
+
+
+def _raw_probes(res: Results) -> pd.DataFrame:
+    """runs.csv's probe_predictions text (the loaded tables keep only numbers)."""
+    path = res.directory / "runs.csv"
+    try:
+        raw = pd.read_csv(path, dtype=str, on_bad_lines="skip")
+    except (OSError, ValueError):
+        return pd.DataFrame()
+    if "probe_predictions" not in raw or "status" not in raw:
+        return pd.DataFrame()
+    return raw[(raw["status"] == "ok") & raw["probe_predictions"].notna()]
+
+
+def _probe_blocks(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> list[Block]:
+    raw = _raw_probes(res)
+    cases = [c for claim in claims if claim.quantity == "probe_prediction" for c in claim.cases]
+    rows, inputs = [], []
+    for case in cases:
+        for fw in fws:
+            sel = raw[(raw.get("case") == case) & (raw.get("framework") == fw)] if not raw.empty else raw
+            parsed = [parse_probes(t) for t in sel["probe_predictions"]] if not sel.empty else []
+            parsed = [p for p in parsed if p]
+            if not parsed:
+                continue
+            inputs = inputs or [x for x, _ in parsed[0]]
+            med = np.median(np.array([[v for _, v in p] for p in parsed]), axis=0)
+            rows.append((case, fw, str(len(parsed)), *[f"{v:.4f}" for v in med]))
+    if not rows:
+        return []
+    head = [f"[{','.join(f'{v:g}' for v in x)}] (y={x[0]:g})" for x in inputs]
     return [
-        Heading(3, case),
-        Bullets((
-            kv("Claim", f"“{meta['claim']}”"),
-            kv("Source", meta["source"] or "unknown"),
-            kv("Claimed test MSE", fmt_mse(claimed)),
-            kv("Claimed epochs", fmt_int(epoch)),
-        )),
-        table_block(headers, rows),
-        para(("b", "Verdict:"), f" {_claim_verdict(res, case, claimed)}"),
+        Heading(3, "Predictions on the inputs absent from training"),
+        para("Median over ok runs of each claim case's prediction on every probe input (the target is the "
+             "first feature). The claims are about the first column; the others show whether the network "
+             "learned the rule or only fits the claim's sample."),
+        table_block(("Case", "Framework", "Runs", *head), rows),
     ]
 
 
-def claims_blocks(res: Results) -> list[Block]:
-    claimed = res.cases[res.cases["claim"] != ""]
-    if claimed.empty:
+def _variants_of(res: Results, case: str, claim: cl.Claim) -> list[tuple[str, str]]:
+    """(variant name, label) for the claim's sensitivity settings present in the runs."""
+    names = set(res.runs["case"])
+    out = []
+    for params in cl.sensitivity_params(claim):
+        base, settings = parse_name(variant_name(case, params))
+        name = variant_name(base, settings)
+        if name in names:
+            out.append((name, ", ".join(f"{k}={v}" for k, v in settings.items())))
+    return out
+
+
+def _curve(res: Results, claim: cl.Claim, case: str, fw: str) -> pd.DataFrame:
+    """epoch x seed table of the claim's quantity over the ok runs of (case, fw), parity first."""
+    runs = res.runs[(res.runs["case"] == case) & (res.runs["framework"] == fw) & (res.runs["status"] == "ok")]
+    for mode in ("parity", "native"):
+        ok = runs[runs["mode"] == mode][list(RUN_KEY)]
+        if ok.empty:
+            continue
+        rows = res.epochs.merge(ok, on=list(RUN_KEY), how="inner")
+        if claim.quantity in rows and np.isfinite(rows[claim.quantity].to_numpy(dtype=float)).any():
+            return rows.pivot_table(index="epoch", columns="seed", values=claim.quantity,
+                                    aggfunc="median").sort_index()
+    return pd.DataFrame()
+
+
+def _sensitivity(res: Results, claims: Sequence[cl.Claim]) -> list[Block]:
+    panels, rows = [], []
+    for claim in claims:
+        claimed = cl.claimed_value(res.runs, res.epochs, claim)
+        lines = []  # (case name, label, framework, colour index, style index)
+        multi = len(claim.cases) > 1
+        for ci, case in enumerate(claim.cases):
+            short = case.rsplit("-", 1)[-1] if multi else "as registered"
+            lines.append((case, short, "scratchnet", ci, 0))
+            for vi, (name, label) in enumerate(_variants_of(res, case, claim), start=1):
+                lines.append((name, f"{short}, {label}" if multi else label, "scratchnet",
+                              ci if multi else vi, vi if multi else 0))
+                _, values, n = cl.measure(res.runs, res.epochs, claim, name, "scratchnet")
+                rows.append((claim.key, case, label, _fmt(claim, cl._median(values)), f"{len(values)}/{n}",
+                             "; ".join(cl.judge(claim, claimed, values))))
+        if claim.reference_case:
+            lines.append((claim.reference_case, f"{claim.reference_case} ({claim.reference_framework})",
+                          claim.reference_framework, len(lines), 1))
+        curves = [(label, fw, ci, si, _curve(res, claim, name, fw)) for name, label, fw, ci, si in lines]
+        curves = [c for c in curves if not c[-1].empty]
+        if curves:
+            panels.append((claim, claimed, curves))
+    if not panels:
         return []
     blocks: list[Block] = [
-        Heading(2, "Tutorial claims"),
-        para("A claim holds when the claimed test MSE lies within the 95% CI of the measured "
-              "scratchnet median, or within 5% of that median."),
+        Heading(3, "Sensitivity to what the posts leave open"),
+        para("Each claim's quantity per epoch (scratchnet, median over ok seeds, band: min–max) for the case as "
+             "registered and for its grid variants (one open setting changed, same seeds); the dashed line is "
+             "the claimed value, the dotted one the claim's epoch. The table gives each variant's verdict under "
+             "the same rule."),
     ]
-    for _, meta in claimed.iterrows():
-        blocks += _claim_blocks_for(res, meta)
+    if rows:
+        blocks.append(table_block(("Claim", "Case", "Variant", "Median (scratchnet)", "Runs ok", "Verdict"), rows))
+    blocks.append(Image(FIGURE_NAME, "Claims against the settings the posts leave open", _figure(panels)))
     return blocks
+
+
+def _figure(panels) -> bytes:
+    cols = min(GRID_COLUMNS, len(panels))
+    nrows = math.ceil(len(panels) / cols)
+    fig = Figure(figsize=(3.2 * cols, 2.6 * nrows))
+    palette = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000")
+    styles = ("-", "--", ":", "-.")
+    for i, (claim, claimed, curves) in enumerate(panels):
+        ax = fig.add_subplot(nrows, cols, i + 1)
+        for label, fw, ci, si, table in curves:
+            color = framework_color(fw) if fw != "scratchnet" else palette[ci % len(palette)]
+            x = table.index.to_numpy(dtype=float)
+            ax.plot(x, table.median(axis=1), color=color, ls=styles[si % len(styles)], lw=1.2, label=label)
+            if table.shape[1] > 1 and si == 0:
+                ax.fill_between(x, table.min(axis=1), table.max(axis=1), color=color, alpha=0.12, lw=0)
+        if math.isfinite(claimed):
+            ax.axhline(claimed, color="black", ls="--", lw=0.8)
+        if claim.epoch is not None:
+            ax.axvline(claim.epoch, color="black", ls=":", lw=0.8)
+        if claim.quantity == "test_mse":
+            ax.set_yscale("log")
+        ax.set_title(claim.key, fontsize=8)
+        ax.set_xlabel("epoch", fontsize=7)
+        ax.set_ylabel("prediction on [1,0,0]" if claim.quantity == "probe_prediction" else "test MSE", fontsize=7)
+        ax.tick_params(which="both", labelsize=6)
+        ax.legend(fontsize=5, loc="best")
+    fig.tight_layout()
+    return png(fig)
+
+
+def claims_blocks(res: Results, claims: Sequence[cl.Claim] | None = None) -> list[Block]:
+    """The tutorial-claims section for ``claims`` (default: every declared claim, ``claims.CLAIMS``).
+
+    Returns [] when none of their cases was run.
+    """
+    claims = cl.CLAIMS if claims is None else tuple(claims)
+    wanted = {c for claim in claims for c in (*claim.cases, claim.reference_case) if c}
+    if not wanted & set(res.runs["case"]):
+        return []
+    fws = run_frameworks(res)
+    return [
+        Heading(2, "Tutorial claims"),
+        para(cl.VERDICT_RULE),
+        *_summary(res, fws, claims),
+        *_open_settings(claims),
+        *_probe_blocks(res, fws, claims),
+        *_sensitivity(res, claims),
+    ]
