@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 import scratchnet as sn
@@ -106,6 +107,11 @@ def _initializer(spec: str | tuple):
     return sn.initializers.INITIALIZERS[name](**dict(params))
 
 
+def model_name(case_name: str) -> str:
+    """The case name as a model name Keras accepts (a variant's ``[k=v,...]`` becomes ``_k=v_...``)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", case_name)
+
+
 def build_model(case: Case, seed: int, dtype: str | None = None, n_features: int | None = None) -> sn.Sequential:
     """A compiled scratchnet model for ``case``, its weights drawn with ``seed``."""
     if n_features is None:
@@ -115,7 +121,7 @@ def build_model(case: Case, seed: int, dtype: str | None = None, n_features: int
         layers.append(sn.Dense(units, act, use_bias=case.use_bias,
                                kernel_initializer=_initializer(case.kernel_initializer),
                                bias_initializer=_initializer(case.bias_initializer)))
-    model = sn.Sequential(layers, dtype=dtype or case.dtype, seed=seed, name=case.name)
+    model = sn.Sequential(layers, dtype=dtype or case.dtype, seed=seed, name=model_name(case.name))
     model.compile(_OPTIMIZER_CLASSES[case.optimizer](**dict(case.optimizer_params)), case.loss)
     model.build()
     return model
