@@ -412,14 +412,16 @@ def test_html_is_self_contained_with_one_image_per_figure(full):
     paths, _ = full
     images = check_html(paths)
     runs = load_runs()
-    # summary ratios, one loss grid (6 cases a figure), convergence, time to event
-    assert len(images) == 1 + -(-runs["case"].nunique() // 6) + 2
+    # summary ratios, claims sensitivity (the fixture's cases.csv claim), one loss grid (6 cases a
+    # figure), convergence, time to event
+    assert len(images) == 1 + 1 + -(-runs["case"].nunique() // 6) + 2
 
 
 def test_figures_are_small_pngs(full):
     paths, _ = full
     names = [p.name for p in paths.figures]
-    assert names == ["summary_speed.png", "loss_curves_1.png", "convergence.png", "convergence_fraction.png"]
+    assert names == ["summary_speed.png", "claims_sensitivity.png", "loss_curves_1.png", "convergence.png",
+                     "convergence_fraction.png"]
     for path in paths.figures:
         data = path.read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) < 200_000

@@ -21,7 +21,7 @@ from scratchnet.bench import claims as cl
 from scratchnet.bench.grid import variant_name
 from scratchnet.bench.report import build_report
 from scratchnet.bench.report.blocks import Image, Table
-from scratchnet.bench.report.claims import FIGURE_NAME, claims_blocks
+from scratchnet.bench.report.claims import FIGURE_NAME, claims_blocks, recorded_claims
 from scratchnet.bench.report.render_markdown import render_markdown
 from scratchnet.bench.report.tables import load_results
 
@@ -122,12 +122,19 @@ def test_open_settings_and_sensitivity_variants(tmp_path):
     assert [i.name for i in images] == [FIGURE_NAME] and images[0].png.startswith(b"\x89PNG")
 
 
-def test_section_absent_without_claim_cases_and_report_builds(tmp_path):
+def test_claims_recorded_only_in_cases_csv_are_rendered(tmp_path):
     res = load_results(FIXTURE)
-    assert claims_blocks(res) == []  # the registry's claims name cases the fixture lacks
-    assert claims_blocks(res, [_claim(cases=("nope",))]) == []
+    assert claims_blocks(res, [_claim(cases=("nope",))]) == []  # none of its cases run: no section
+    meta = pd.read_csv(FIXTURE / "cases.csv").set_index("case").loc[CASE]
+    (legacy,) = recorded_claims(res)  # the registry's claims name cases the fixture lacks
+    assert (legacy.cases, legacy.claimed, legacy.epoch, legacy.text) == (
+        (CASE,), meta["claim_test_mse"], int(meta["claim_epochs"]), meta["claim"])
+    vals = _values(FIXTURE, CASE, "scratchnet", int(meta["claim_epochs"]))
+    expected = cl.verdict(legacy, meta["claim_test_mse"], vals)
     paths = build_report(FIXTURE, tmp_path)
-    assert "## Tutorial claims" not in paths.markdown.read_text(encoding="utf-8")
+    md = re.sub(r"\\(.)", r"\1", paths.markdown.read_text(encoding="utf-8"))
+    assert "## Tutorial claims" in md
+    assert f"**{CASE} (cases.csv):** {expected} — claimed {meta['claim_test_mse']:.10g}" in md
 
 
 def test_declared_claims_render_on_their_cases(tmp_path):

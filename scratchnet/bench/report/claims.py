@@ -8,6 +8,8 @@
 * per post, what it leaves open and the value the suite chose (and why);
 * the probe table: median predictions of each claim case on every probe input (the
   inputs absent from training), a robustness check of the single-neuron claims;
+* claims recorded only in ``cases.csv`` (``claim_test_mse``, e.g. from a user's case file) are
+  rendered too (:func:`recorded_claims`);
 * the sensitivity table and figure ``claims_sensitivity.png``: each claim's quantity
   per epoch for its case and for the grid variants the registry adds for it (tag
   ``claims.SENSITIVITY_TAG``), with the claimed value drawn as a dashed line.
@@ -35,6 +37,7 @@ from .tables import Results, run_frameworks
 
 FIGURE_NAME = "claims_sensitivity.png"
 GRID_COLUMNS = 4
+LEGACY_REL_TOL = 0.05  # tolerance of a claim that only cases.csv records
 DASH = "—"
 
 
@@ -88,9 +91,10 @@ def _open_settings(claims: Sequence[cl.Claim]) -> list[Block]:
         blocks += [
             Heading(3, f"Post: {post}"),
             Bullets(tuple(kv(c.key, f"{c.section}: {c.text} (case {', '.join(c.cases)})") for c in mine)),
-            table_block(("Claim", "Left open by the post", "The suite chose", "Why"),
-                        [(c.key, s.setting, s.chosen, s.why) for c in mine for s in c.open_settings]),
         ]
+        settings = [(c.key, s.setting, s.chosen, s.why) for c in mine for s in c.open_settings]
+        if settings:
+            blocks.append(table_block(("Claim", "Left open by the post", "The suite chose", "Why"), settings))
     return blocks
 
 
@@ -224,12 +228,34 @@ def _figure(panels) -> bytes:
     return png(fig)
 
 
-def claims_blocks(res: Results, claims: Sequence[cl.Claim] | None = None) -> list[Block]:
-    """The tutorial-claims section for ``claims`` (default: every declared claim, ``claims.CLAIMS``).
+def recorded_claims(res: Results) -> list[cl.Claim]:
+    """Claims of ``cases.csv`` rows not covered by a declaration (e.g. a user's case file).
 
-    Returns [] when none of their cases was run.
+    A row with a numeric ``claim_test_mse`` becomes a test-MSE claim at ``claim_epochs`` (the last
+    epoch when empty) with a 5% relative tolerance, its post being the case's ``source``.
     """
-    claims = cl.CLAIMS if claims is None else tuple(claims)
+    declared = {c for claim in cl.CLAIMS for c in claim.cases}
+    out = []
+    for _, row in res.cases.iterrows():
+        claimed, epoch = row.get("claim_test_mse"), row.get("claim_epochs")
+        if row["case"] in declared or not (isinstance(claimed, float) and math.isfinite(claimed)):
+            continue
+        out.append(cl.Claim(
+            key=f"{row['case']} (cases.csv)", post=str(row.get("source") or "unknown post"),
+            section=str(row.get("description") or row["case"]), text=str(row.get("claim") or ""),
+            cases=(row["case"],), quantity="test_mse", claimed=claimed,
+            epoch=int(epoch) if isinstance(epoch, float) and math.isfinite(epoch) else None,
+            tolerance=LEGACY_REL_TOL, relative=True))
+    return out
+
+
+def claims_blocks(res: Results, claims: Sequence[cl.Claim] | None = None) -> list[Block]:
+    """The tutorial-claims section for ``claims``.
+
+    Default: every declared claim (``claims.CLAIMS``) plus :func:`recorded_claims`. Returns []
+    when none of their cases was run.
+    """
+    claims = (*cl.CLAIMS, *recorded_claims(res)) if claims is None else tuple(claims)
     wanted = {c for claim in claims for c in (*claim.cases, claim.reference_case) if c}
     if not wanted & set(res.runs["case"]):
         return []
