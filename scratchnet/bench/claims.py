@@ -287,7 +287,7 @@ def judge(claim: Claim, claimed: float, values: Iterable[float]) -> tuple[str, s
         return REPRODUCED, f"within {claim.tolerance_label}"
     if min(vals) <= claimed <= max(vals):
         return REPRODUCED, "inside the seeds' range only (the median is beyond the tolerance)"
-    return NOT_REPRODUCED, f"outside the seeds' range and beyond {claim.tolerance_label} of the median"
+    return NOT_REPRODUCED, f"outside the seeds' range and beyond {claim.tolerance_label}"
 
 
 def evaluate(runs, epochs, claim: Claim, frameworks: Iterable[str]) -> list[Measurement]:
