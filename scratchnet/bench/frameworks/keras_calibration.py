@@ -6,10 +6,10 @@ differs per case (XLA loses on tiny nets and wins on big ones), so it is measure
 (case, dtype), never assumed.
 
 Measurement (:func:`measure_candidate`), cheap by design: a twin of the case (weights of
-``case.seeds(1)[0]``) trains on the first rows of the training set, in order. A warm-up call of
-one execution (``steps_per_execution`` steps) traces the train function (and XLA-compiles it
-when ``jit_compile``); then timed epochs of ``timed_steps(spe)`` steps (enough for two
-executions, at most ``CALIBRATION_STEPS``), each from a callback's epoch-begin to its
+``case.seeds(1)[0]``) trains on the first rows of the training set, in order. A warm-up call on
+one batch traces the train function (and XLA-compiles it when ``jit_compile``; Keras' multi-step
+loop stops when the data runs out, so this trains one step); then timed epochs of
+``timed_steps(spe)`` steps (two executions, at least 16 steps, at most ``CALIBRATION_STEPS``), each from a callback's epoch-begin to its
 epoch-end: at least ``CALIBRATION_REPEATS`` of them, more (up to ``CALIBRATION_MAX_REPEATS``)
 while they total less than ``CALIBRATION_TIMED_SECONDS``, since short epochs are the noisiest.
 The candidate's figure is the fastest epoch divided by its steps.
@@ -81,7 +81,7 @@ def choose(timings: dict[Candidate, float], order: Sequence[Candidate] | None = 
 
 def timed_steps(spe: int, steps_per_epoch: int) -> tuple[int, int]:
     """(steps_per_execution used, steps timed per epoch) for a candidate's calibration."""
-    steps = min(steps_per_epoch, CALIBRATION_STEPS, max(32, 2 * spe))
+    steps = min(steps_per_epoch, CALIBRATION_STEPS, max(16, 2 * spe))
     eff = min(spe, steps)
     return eff, max(eff, steps - steps % eff)  # whole executions only: no second trace
 
@@ -109,8 +109,9 @@ def measure_candidate(case: Case, dataset: Dataset, spe: int, jit: bool) -> floa
                 self.model.stop_training = True
 
     with keras_floatx(case.dtype):
-        warm = min(n, eff * bs)
-        twin.fit(X[:warm], Y[:warm], batch_size=bs, epochs=1, shuffle=False, verbose=0)  # trace/compile
+        # one batch traces (and XLA-compiles) the whole execution: Keras' multi-step loop stops
+        # when the data runs out, so the warm-up trains one step, not steps_per_execution
+        twin.fit(X[:bs], Y[:bs], batch_size=bs, epochs=1, shuffle=False, verbose=0)
         twin.fit(X, Y, batch_size=bs, epochs=CALIBRATION_MAX_REPEATS, shuffle=False, callbacks=[_Clock()],
                  verbose=0)
     return min(times) / steps
