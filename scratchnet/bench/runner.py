@@ -14,6 +14,16 @@ loop (:func:`_run`), not in a framework branch. Memory: each ``train_epoch`` cal
 :class:`~scratchnet.bench.memory.FitMemory` window (the harness's permutation and evaluation
 stay outside); the floor and scratchnet's tracemalloc pass are recorded after the timed work.
 
+One framework call for all epochs: when the harness does not re-order rows between epochs
+(native mode, or parity on a case that does not shuffle) and the trainer has the optional
+``train_epochs`` (Keras: one ``fit(epochs=N)`` instead of N ``fit(epochs=1)`` calls, each
+costing ~50 ms of set-up), the runner hands it all epochs at once with two hooks:
+``begin_epoch()`` opens the epoch's FitMemory window, ``end_epoch(seconds)`` closes it and
+then does exactly what the loop does after ``train_epoch`` (evaluation, divergence, time
+limit, the framework's own ``diverged``), returning True to stop training after that epoch.
+Rows, statuses, caps and settings are the same as with the loop; trainers without
+``train_epochs`` (scratchnet, sklearn, foreign networks) always go through the loop.
+
 Modes:
 
 * ``parity`` -- every framework starts from the same weights (scratchnet's, drawn with
@@ -192,6 +202,42 @@ def _record_settings(row: dict, trainer) -> None:
     row.update(settings)
 
 
+def _epoch_done(trainer, rec: _EpochRecorder, seconds: float) -> bool:
+    """Record an epoch (evaluation, divergence, time limit); True when training must stop."""
+    if rec.end(seconds):
+        return True
+    if getattr(trainer, "diverged", False):
+        rec.status = "diverged"
+        rec.message = f"the framework stopped on a non-finite loss at epoch {len(rec.rows)}"
+        return True
+    return False
+
+
+def _train_in_one_call(trainer, ds: Dataset, epochs: int, fit_memory, rec: _EpochRecorder) -> None:
+    """``trainer.train_epochs``: the same per-epoch window, recording and stop as the loop in :func:`_run`."""
+    window_open = False
+
+    def begin_epoch() -> None:
+        nonlocal window_open
+        fit_memory.__enter__()
+        window_open = True
+
+    def end_epoch(seconds: float) -> bool:
+        nonlocal window_open
+        if window_open:  # close the epoch's memory window before evaluating
+            window_open = False
+            fit_memory.__exit__(None, None, None)
+        return _epoch_done(trainer, rec, seconds)
+
+    try:
+        trainer.train_epochs(ds.X_train, ds.y_train, epochs, begin_epoch, end_epoch)
+    finally:
+        if window_open:  # the framework raised inside an epoch
+            fit_memory.__exit__(None, None, None)
+    if rec.status == "ok" and len(rec.rows) < epochs:
+        raise RuntimeError(f"train_epochs trained {len(rec.rows)} of {epochs} epochs without being stopped")
+
+
 def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: float, options: dict,
          record: RunRecord) -> None:
     row = record.run
@@ -209,16 +255,16 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
             "fingerprint": ds.fingerprint}
     rec = _EpochRecorder(case, ds, trainer.predict, base, time_limit)
     orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
-    fit_memory = memory.FitMemory()  # one window per train_epoch: permutation and evaluation stay outside
-    for epoch in range(epochs):
-        X, Y = (ds.X_train, ds.y_train) if orders is None else (ds.X_train[orders[epoch]], ds.y_train[orders[epoch]])
-        with fit_memory:
-            seconds = trainer.train_epoch(X, Y)
-        if rec.end(seconds):
-            break
-        if getattr(trainer, "diverged", False):
-            rec.status, rec.message = "diverged", f"the framework stopped on a non-finite loss at epoch {epoch + 1}"
-            break
+    fit_memory = memory.FitMemory()  # one window per epoch: permutation and evaluation stay outside
+    if orders is None and callable(getattr(trainer, "train_epochs", None)):
+        _train_in_one_call(trainer, ds, epochs, fit_memory, rec)
+    else:
+        for epoch in range(epochs):
+            X, Y = (ds.X_train, ds.y_train) if orders is None else (ds.X_train[orders[epoch]], ds.y_train[orders[epoch]])
+            with fit_memory:
+                seconds = trainer.train_epoch(X, Y)
+            if _epoch_done(trainer, rec, seconds):
+                break
     _record_settings(row, trainer)
     record.epochs = rec.rows
     secs = rec.epoch_seconds

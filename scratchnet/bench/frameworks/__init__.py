@@ -44,6 +44,16 @@ A **Trainer** has::
         Recorded in the run row; every key must be a column of ``schema.RUN_COLUMNS``
         (e.g. ``keras_steps_per_execution``, ``keras_jit_compile``). The runner reads it after
         ``prepare`` and again after training (so a trainer may fill it lazily).
+    train_epochs(X, Y, epochs, begin_epoch, end_epoch) -> None   (optional)
+        Up to ``epochs`` epochs on these rows in ONE framework call (Keras: one
+        ``fit(epochs=epochs)``), for frameworks whose per-call set-up is costly. The runner
+        uses it only when it does not re-order rows between epochs (native mode, or parity
+        on a case that does not shuffle), and otherwise calls ``train_epoch``. Shuffling as
+        in ``train_epoch``. At each epoch start the trainer calls ``begin_epoch()`` (before
+        starting its clock), at each epoch end ``end_epoch(seconds)`` (right after stopping
+        it; ``seconds`` measured as ``train_epoch`` measures them); when that returns True
+        the trainer stops training after this epoch. It must train every epoch unless
+        stopped that way (or by its own ``diverged``).
     timed_predict(X)  (optional) the user-facing predict call timed for ``predict_seconds``
         (defaults to ``predict``).
     diverged: bool    (optional) True when the framework itself stopped on a non-finite loss.

@@ -23,7 +23,10 @@ Keras' array adapter then repeats one permutation every epoch under a fixed seed
 property, the same in one ``fit(epochs=N)`` as in N ``fit(epochs=1)`` calls.
 
 Epoch time: from a Keras callback's ``on_epoch_begin`` to its ``on_epoch_end``, so the data
-adapter's set-up in each ``fit`` call is not counted. Keras' first epoch includes graph
+adapter's set-up in each ``fit`` call is not counted. When the harness does not re-order the
+rows between epochs, the runner calls :meth:`KerasTrainer.train_epochs`: ONE
+``fit(epochs=N)`` call (as a Keras user writes it), its callback handing each epoch to the
+runner and setting ``model.stop_training`` when the runner stops (divergence, time limit). Keras' first epoch includes graph
 tracing (and XLA compilation when J is True); the runner reports it separately.
 Every ``fit``/predict runs inside ``keras_floatx(case.dtype)`` (Keras casts inputs to floatx).
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -97,6 +101,35 @@ class KerasTrainer:
             self.twin.fit(X, Y, batch_size=self.case.batch_size or X.shape[0], epochs=1, shuffle=self._shuffle,
                           callbacks=[self._clock], verbose=0)
         return self._end - self._begin
+
+    def train_epochs(self, X: np.ndarray, Y: np.ndarray, epochs: int, begin_epoch: Callable[[], None],
+                     end_epoch: Callable[[float], bool]) -> None:
+        """Up to ``epochs`` epochs in ONE ``fit(epochs=epochs)`` call (no per-epoch ``fit`` set-up).
+
+        A callback calls ``begin_epoch()`` just before starting each epoch's clock (in
+        ``on_epoch_begin``) and ``end_epoch(seconds)`` just after stopping it (in
+        ``on_epoch_end``), ``seconds`` measured exactly as :meth:`train_epoch` measures them;
+        when ``end_epoch`` returns True, ``model.stop_training`` ends the fit after that epoch.
+        """
+        from ..keras_twin import import_keras, keras_floatx
+
+        keras = import_keras()
+
+        class _Epochs(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                begin_epoch()
+                self._begin = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                seconds = time.perf_counter() - self._begin
+                if end_epoch(seconds):
+                    self.model.stop_training = True
+
+        if epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {epochs}")
+        with keras_floatx(self.case.dtype):
+            self.twin.fit(X, Y, batch_size=self.case.batch_size or X.shape[0], epochs=int(epochs),
+                          shuffle=self._shuffle, callbacks=[_Epochs()], verbose=0)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         from ..keras_twin import keras_floatx
