@@ -2,6 +2,7 @@
 
     scratchnet-bench list
     scratchnet-bench run [--cases GLOB] [--frameworks ...] [--modes ...] [--seeds N] [--quick] [--jobs N]
+                         [--grid KEY=V1,V2 ...] [--scheduler ADDRESS|local:N] [--repair]
     scratchnet-bench parity [--cases GLOB | --layers 2,3,1 --activation sigmoid ...]
     scratchnet-bench report [--results results/] [--out results/]
     scratchnet-bench check path/to/net.py:factory --case CASE [--epochs N] [--dtype float64]
@@ -69,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="force the keras contender's compile(steps_per_execution=...) (jit off) instead of "
                           "calibrating it")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
+                     help="expand each selected case into variants, one per combination of the given values "
+                          "(repeat for more keys), named like case[batch_size=8,learning_rate=0.05]; KEY is a "
+                          "case field (batch_size, epochs, ...) or an optimizer parameter (learning_rate, ...)")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS|local:N",
+                     help="run the tasks on a Dask cluster: a scheduler address (tcp://HOST:8786) or local:N "
+                          "(a LocalCluster of N single-threaded worker processes); default: this process / --jobs")
     run.add_argument("--repair", action="store_true",
                      help="move a damaged table aside as NAME.damaged-<time> and keep its valid rows "
                           "(default: refuse it, naming file, line and reason)")
@@ -212,10 +220,19 @@ def _cmd_run(args) -> int:
     for mode in args.modes:
         if mode not in MODES:
             raise ValueError(f"--modes: unknown mode {mode!r}; valid: {list(MODES)}")
-    summary = run_suite(select_cases(args.cases), names, args.modes, args.seeds,
+    from .foreign import is_target
+
+    foreign = [fw for fw in args.frameworks if is_target(fw)]
+    if args.scheduler and foreign:
+        raise ValueError(f"--scheduler does not carry foreign networks ({', '.join(foreign)}) to the Dask workers; "
+                         "run them without --scheduler")
+    from .sweep import expand, parse_grid
+
+    cases = expand(select_cases(args.cases), parse_grid(args.grid))  # bad keys/values refused here
+    summary = run_suite(cases, names, args.modes, args.seeds,
                         "fast" if args.quick else "full", args.results, args.jobs, not args.no_parity,
                         args.epochs, args.keras_steps_per_execution, progress=not args.no_progress,
-                        repair=args.repair)
+                        repair=args.repair, scheduler=args.scheduler)
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none"
     print(f"{summary.done} tasks run, {summary.skipped} already recorded (skipped); runs: {statuses}; "
           f"results in {summary.results_dir}/")

@@ -91,3 +91,18 @@ def collect_environment(**extra) -> dict:
     }
     env.update(extra)
     return env
+
+
+def host_columns() -> dict[str, str]:
+    """Where a run ran, for its row: ``host``, ``cpu_model`` and ``threads`` (the thread pools
+    in effect now, e.g. ``openblas=1,openmp=1``; timings compare only within one host)."""
+    import socket
+
+    try:
+        from threadpoolctl import threadpool_info
+
+        pools = threadpool_info()
+        threads = ",".join(sorted({f"{p.get('internal_api')}={p.get('num_threads')}" for p in pools}))
+    except ImportError:
+        threads = "unknown (threadpoolctl not installed)"
+    return {"host": socket.gethostname(), "cpu_model": _cpu_name(), "threads": threads}

@@ -100,7 +100,13 @@ RUN_COLUMNS = (
     "gemm_share",                   # gemm_seconds_per_epoch / tax_seconds_per_epoch
     "probe_prediction",  # prediction on the case's first probe input after the last epoch (NaN: none)
     "probe_predictions", # every probe input and its prediction, "x0,x1,...=pred;..." ("" if none)
+    "host",              # machine the run ran on (speed ratios pair runs of one host only)
+    "cpu_model",         # that machine's CPU
+    "threads",           # thread pools in effect, e.g. "openblas=1,openmp=1" (pinned on Dask workers)
+    "base_case",         # the registered case a grid variant derives from (= case otherwise)
 )
+# A grid variant's run also records one "grid_<key>" column per varied setting
+# (scratchnet.bench.sweep.grid_columns); such columns are text and may vary between tables.
 
 EPOCH_COLUMNS = (
     *RUN_KEY,
@@ -159,6 +165,7 @@ CASE_COLUMNS = (
     "claim_test_mse",    # NaN if no numeric claim
     "claim_epochs",      # NaN if none
     "tutorial_of",       # for a published-model case: the case it belongs to ("" if none)
+    "base_case",         # the registered case a grid variant derives from (= case otherwise)
 )
 
 # Column types, checked on every read by scratchnet.bench.validate (a column in none of these

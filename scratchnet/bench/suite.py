@@ -30,7 +30,9 @@ from . import store, targets
 from .cases import CASES, Case, build_model
 from .environment import collect_environment
 from . import frameworks as _frameworks
-from .runner import dataset_for, run_case
+from .environment import host_columns
+from .runner import _empty_run_row, dataset_for, run_case
+from .sweep import grid_columns
 from .schema import CASE_COLUMNS, FRAMEWORKS, MODES, PARITY_COLUMNS
 
 PARITY_ROWS = 64
@@ -95,9 +97,9 @@ def _keras_setting(case: Case, spe: int | None, results_dir) -> tuple[int, bool]
     return chosen, jit
 
 
-def _execute(task: Task, profile: str, epochs: int | None, spe: int | None,
+def _execute(task: Task, case: Case, profile: str, epochs: int | None, spe: int | None,
              results_dir: Path | None = None) -> tuple[Task, dict]:
-    case = CASES[task.case]
+    """Run one task where this is called (this process, a joblib or a Dask worker); its rows."""
     if task.kind == "parity":
         try:
             # the gate checks the maths of the setting the keras contender runs with
@@ -105,13 +107,27 @@ def _execute(task: Task, profile: str, epochs: int | None, spe: int | None,
             report = run_parity_for_case(case, task.dtype, steps_per_execution=setting, jit_compile=jit)
             return task, {"parity": [report.summary_row()], "parity_epochs": report.epoch_rows()}
         except Exception as exc:  # recorded as a failed check, never a crash
-            row = {c: math.nan for c in PARITY_COLUMNS}
-            row.update(case=case.name, dtype=task.dtype, passed=False,
-                       message=f"parity check could not run: {type(exc).__name__}: {exc}")
-            return task, {"parity": [row], "parity_epochs": []}
+            return _failed(task, case, f"parity check could not run: {type(exc).__name__}: {exc}", profile,
+                           epochs)
     record = run_case(case, task.framework, task.seed, task.mode, profile=profile, epochs=epochs,
                       keras_steps_per_execution=spe, results_dir=results_dir)
+    record.run.update(host_columns())
+    record.run.update(grid_columns(case))
     return task, {"runs": [record.run], "epochs": record.epochs}
+
+
+def _failed(task: Task, case: Case, message: str, profile: str, epochs: int | None) -> tuple[Task, dict]:
+    """The rows of a task that could not run (e.g. its Dask workers kept dying): status error."""
+    if task.kind == "parity":
+        row = {c: math.nan for c in PARITY_COLUMNS}
+        row.update(case=case.name, dtype=task.dtype, passed=False,
+                   message=message if message.startswith("parity check could not run")
+                   else f"parity check could not run: {message}")
+        return task, {"parity": [row], "parity_epochs": []}
+    row = _empty_run_row(case, task.framework, task.mode, task.seed,
+                         epochs if epochs is not None else case.epochs_for(profile))
+    row.update(status="error", message=message, **grid_columns(case))
+    return task, {"runs": [row], "epochs": []}
 
 
 def _case_rows(cases: Iterable[Case], profile: str) -> list[dict]:
@@ -125,7 +141,7 @@ def _case_rows(cases: Iterable[Case], profile: str) -> list[dict]:
             "equivalent": c.equivalent, "source": c.source, "claim": c.claim,
             "claim_test_mse": c.claim_test_mse if c.claim_test_mse is not None else math.nan,
             "claim_epochs": c.claim_epochs if c.claim_epochs is not None else math.nan,
-            "tutorial_of": c.tutorial_of,
+            "tutorial_of": c.tutorial_of, **grid_columns(c),
         })
     return rows
 
@@ -197,8 +213,11 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
               modes: Sequence[str] = ("parity",), n_seeds: int = 5, profile: str = "full",
               results_dir: str | Path = "results", jobs: int = 1, parity: bool = True,
               epochs: int | None = None, keras_steps_per_execution: int | None = None,
-              progress: bool = True, repair: bool = False) -> SuiteSummary:
+              progress: bool = True, repair: bool = False, scheduler: str | None = None) -> SuiteSummary:
     """Run (or resume) the suite and return what happened; tables land in ``results_dir``.
+
+    ``scheduler``: run the tasks on a Dask cluster (``scratchnet.bench.cluster``: an address
+    or ``local:N``) instead of this process / ``jobs`` joblib workers.
 
     ``keras_steps_per_execution`` None: the ``keras`` contender calibrates its setting per case
     and dtype (cached in ``results_dir/keras_calibration.json``); an integer forces it.
@@ -214,6 +233,13 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
         raise ValueError(f"seeds must be >= 1, got {n_seeds}")
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if scheduler is not None:
+        from .cluster import parse_scheduler
+
+        parse_scheduler(scheduler)  # refused by name before anything runs
+    names = [c.name for c in cases]
+    if len(set(names)) != len(names):
+        raise ValueError(f"cases given twice: {sorted({n for n in names if names.count(n) > 1})}")
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     _check_profile(results_dir, profile, epochs)
@@ -223,10 +249,11 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
         print(note, file=sys.stderr, flush=True)
     tasks, skipped = plan(cases, frameworks, modes, n_seeds, parity, st)
 
-    st.replace("cases.csv", _frame(_case_rows(CASES.values(), profile), CASE_COLUMNS))
+    listed = {**CASES, **{c.name: c for c in cases}}  # the registry and this selection's grid variants
+    st.upsert("cases.csv", _case_rows(listed.values(), profile))
     fingerprints = _fingerprints(cases)
     env_extra = {"profile": profile, "seeds": n_seeds, "epochs_override": epochs,
-                 "keras_steps_per_execution": keras_steps_per_execution, "jobs": jobs,
+                 "keras_steps_per_execution": keras_steps_per_execution, "jobs": jobs, "scheduler": scheduler,
                  "frameworks": list(frameworks), "modes": list(modes)}
     _write_environment(st, fingerprints, env_extra)
 
@@ -237,8 +264,9 @@ def run_suite(cases: Sequence[Case] | None = None, frameworks: Sequence[str] = F
     done = 0
     try:
         mine = claimed(st, tasks, left, notify=bar.note)
-        for task, tables in _iterate(mine, profile, epochs, keras_steps_per_execution, jobs, bar.start,
-                                     results_dir):
+        by_name = {c.name: c for c in cases}
+        for task, tables in _iterate(mine, by_name, profile, epochs, keras_steps_per_execution, jobs, bar.start,
+                                     results_dir, scheduler):
             st.record(tables, task.id)
             done += 1
             if task.kind == "run":
@@ -294,17 +322,33 @@ def _write_environment(st: store.ResultStore, fingerprints: dict, extra: dict) -
         store.write_json(env, path)
 
 
-def _iterate(tasks: Iterable[Task], profile: str, epochs: int | None, spe: int | None, jobs: int, on_start,
-             results_dir: Path | None = None):
+def _iterate(tasks: Iterable[Task], cases: dict[str, Case], profile: str, epochs: int | None, spe: int | None,
+             jobs: int, on_start, results_dir: Path | None = None, scheduler: str | None = None):
+    if scheduler is not None:
+        from .cluster import client_for, run_tasks
+
+        with client_for(scheduler) as client:
+            # ship each task's Case itself: a grid variant is not in the workers' registry
+            yield from run_tasks(client, ((t, cases[t.case]) for t in tasks), _execute_pair,
+                                 (profile, epochs, spe, results_dir),
+                                 on_lost=lambda pair, why: _failed(pair[0], pair[1], why, profile, epochs),
+                                 on_start=lambda pair: on_start(pair[0]))
+        return
     if jobs == 1:
         for task in tasks:
             on_start(task)
-            yield _execute(task, profile, epochs, spe, results_dir)
+            yield _execute(task, cases[task.case], profile, epochs, spe, results_dir)
         return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-    yield from parallel(delayed(_execute)(task, profile, epochs, spe, results_dir) for task in tasks)
+    yield from parallel(delayed(_execute)(task, cases[task.case], profile, epochs, spe, results_dir)
+                        for task in tasks)
+
+
+def _execute_pair(pair: tuple[Task, Case], profile: str, epochs: int | None, spe: int | None,
+                  results_dir: Path | None = None) -> tuple[Task, dict]:
+    return _execute(pair[0], pair[1], profile, epochs, spe, results_dir)
 
 
 class _Progress:
