@@ -16,7 +16,7 @@ from .formatting import fmt_interval, fmt_mse, fmt_p, fmt_ratio, fmt_time, mode_
 from .parity_table import parity_state
 from .stats import MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, ratio_ci, ratio_of_medians
 from .tables import (
-    REFERENCE_FRAMEWORK, Results, case_order, finite_values, frameworks_of, is_equivalent,
+    REFERENCE_FRAMEWORK, Results, by_host, case_order, finite_values, frameworks_of, is_equivalent,
     median_of, modes_of, ok_runs, select,
 )
 
@@ -40,8 +40,8 @@ def _seconds(runs: pd.DataFrame) -> np.ndarray:
     return finite_values(ok_runs(runs)["seconds_per_epoch"])
 
 
-def _speed_row(res: Results, case: str, mode: str, fw: str) -> tuple[str, ...]:
-    runs = select(res.runs, case=case, mode=mode)
+def _speed_row(res: Results, case: str, mode: str, fw: str, host: str = "", runs=None) -> tuple[str, ...]:
+    runs = select(res.runs, case=case, mode=mode) if runs is None else runs
     sn = _seconds(select(runs, framework=REFERENCE_FRAMEWORK))
     other_runs = select(runs, framework=fw)
     other = _seconds(other_runs)
@@ -53,7 +53,7 @@ def _speed_row(res: Results, case: str, mode: str, fw: str) -> tuple[str, ...]:
         other_time = str(other_runs["status"].value_counts().index[0])
     else:
         other_time = fmt_time(median_of(other))
-    return (case, mode_label(mode), fw, fmt_time(median_of(sn)), other_time,
+    return (f"{case} @ {host}" if host else case, mode_label(mode), fw, fmt_time(median_of(sn)), other_time,
             fmt_ratio(ratio_of_medians(other, sn)), fmt_interval(lo, hi, fmt_ratio), parity_cell,
             _comparability(res, case, state, {REFERENCE_FRAMEWORK: sn.size, fw: other.size}))
 
@@ -64,8 +64,12 @@ def speed_blocks(res: Results) -> list[Block]:
                "Framework time per epoch", "Framework/scratchnet", "95% CI", "Parity",
                "Comparison")
     others = [fw for fw in frameworks_of(res) if fw != REFERENCE_FRAMEWORK]
-    rows = [_speed_row(res, case, mode, fw) for case in case_order(res)
-            for mode in modes_of(res, case) for fw in others]
+    rows = []
+    for case in case_order(res):
+        for mode in modes_of(res, case):
+            groups = by_host(select(res.runs, case=case, mode=mode))  # ratios pair runs of one host only
+            rows += [_speed_row(res, case, mode, fw, host if len(groups) > 1 else "", runs)
+                     for host, runs in groups for fw in others]
     note = para("Ratio of median seconds per epoch (above 1: scratchnet is faster). CI: seeds "
                 f"of each framework resampled independently, {N_RESAMPLES} resamples, "
                 "percentile interval. A ratio is called comparable only when the case's "

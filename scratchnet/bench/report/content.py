@@ -21,6 +21,7 @@ from .convergence import convergence_blocks
 from .comparison import significance_blocks, speed_blocks
 from .figures import figure_blocks
 from .foreign import foreign_blocks
+from .grid import grid_blocks
 from .header import case_blocks, definition_blocks, environment_blocks, title_blocks
 from .headline_text import headline_blocks
 from .lead import lead_blocks
@@ -49,6 +50,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     lead_blocks,                 # summary figure + one-row-per-case table
     claims_blocks,               # tutorial claims and their verdicts
     figure_blocks,               # loss curves (small multiples), convergence
+    grid_blocks,                 # test MSE against each grid setting (grid runs only)
     folded(summary_blocks),      # per case, mode and framework
     folded(convergence_blocks),  # shared targets, censored epochs, time to event
     folded(speed_blocks),

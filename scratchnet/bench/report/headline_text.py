@@ -15,7 +15,7 @@ from .formatting import fmt_mse, fmt_ratio
 from .parity_table import parity_state
 from .stats import ratio_of_medians
 from .tables import (
-    Results, case_meta, case_order, finite_values, is_equivalent, load_results, median_of,
+    Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results, median_of,
     modes_of, ok_runs, run_frameworks, select,
 )
 
@@ -28,12 +28,12 @@ def _headline_text(res: Results) -> str:
         if is_equivalent(res, case) is False or parity_state(res, case)[0] != "pass":
             continue
         for mode in modes_of(res, case):
-            runs = select(res.runs, case=case, mode=mode)
-            sn = finite_values(ok_runs(select(runs, framework="scratchnet"))["seconds_per_epoch"])
-            kr = finite_values(ok_runs(select(runs, framework="keras"))["seconds_per_epoch"])
-            if sn.size and kr.size:
-                ratios.append(ratio_of_medians(kr, sn))
-                comparable.append(case)
+            for _, runs in by_host(select(res.runs, case=case, mode=mode)):  # one host's runs per ratio
+                sn = finite_values(ok_runs(select(runs, framework="scratchnet"))["seconds_per_epoch"])
+                kr = finite_values(ok_runs(select(runs, framework="keras"))["seconds_per_epoch"])
+                if sn.size and kr.size:
+                    ratios.append(ratio_of_medians(kr, sn))
+                    comparable.append(case)
     if ratios:
         r = np.asarray(ratios)
         faster = int(np.sum(r > 1))

@@ -27,8 +27,7 @@ from .plotting import framework_color, framework_marker, png
 from .stats import ratio_ci, ratio_of_medians
 from .tables import (
     REFERENCE_FRAMEWORK, Results, case_order, finite_values, median_of, modes_of, ok_runs,
-    primary_mode,
-    run_frameworks, select, timing_only,
+    primary_mode, run_frameworks, same_host_runs, select, timing_only,
 )
 
 SUMMARY_FIGURE = "summary_speed.png"
@@ -122,18 +121,20 @@ def summary_table(res: Results) -> list[Block]:
         short += [_short(fw) for fw in others]
         groups.append(("× scratchnet time", len(others)))
     rows = []
+    timed_res = same_host_runs(res)  # times and ratios pair runs of one host only
     for case in case_order(res):
         mode = primary_mode(res, case)
         runs = {fw: _group(res, case, mode, fw) for fw in fws}
-        reference = {m: _seconds(select(res.runs, case=case, mode=m or mode,
+        timed = {fw: _group(timed_res, case, mode, fw) for fw in fws}  # times: one host's runs
+        reference = {m: _seconds(select(timed_res.runs, case=case, mode=m or mode,
                                         framework=REFERENCE_FRAMEWORK))
-                     for m in {other for _, other in runs.values()}}
+                     for m in {other for _, other in timed.values()}}
         rows.append((
             case, _mode_cell(res, case, mode),
             *(_noted(_mse_cell(r), m) for r, m in (runs[fw] for fw in fws)),
             *(_noted(_convergence_cell(r), m) for r, m in (runs[fw] for fw in fws)),
-            *(_noted(_time_cell(r), m) for r, m in (runs[fw] for fw in fws)),
-            *(_noted(_ratio_cell(r, reference[m]), m) for r, m in (runs[fw] for fw in others)),
+            *(_noted(_time_cell(r), m) for r, m in (timed[fw] for fw in fws)),
+            *(_noted(_ratio_cell(r, reference[m]), m) for r, m in (timed[fw] for fw in others)),
         ))
     names = ", ".join(f"{_short(fw)} = {fw}" for fw in fws if _short(fw) != fw)
     note = para("One row per case in its primary mode (parity when run; ✓ parity check passed, "
@@ -151,15 +152,16 @@ def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, boo
     """(case, framework, ratio, ci low, ci high, parity passed) for every drawable pair."""
     points = []
     others = [fw for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
+    timed_res = same_host_runs(res)  # ratios pair runs of one host only
     for case in case_order(res):
         mode = primary_mode(res, case)
-        reference = _seconds(select(res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
+        reference = _seconds(select(timed_res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
         passed = parity_state(res, case)[0] == "pass"
         for fw in others:
-            runs, other_mode = _group(res, case, mode, fw)
+            runs, other_mode = _group(timed_res, case, mode, fw)
             values = _seconds(runs)
             base = reference if not other_mode else _seconds(select(
-                res.runs, case=case, mode=other_mode, framework=REFERENCE_FRAMEWORK))
+                timed_res.runs, case=case, mode=other_mode, framework=REFERENCE_FRAMEWORK))
             ratio = ratio_of_medians(values, base) if base.size else float("nan")
             if values.size and np.isfinite(ratio) and ratio > 0:
                 lo, hi = ratio_ci(values, base)

@@ -13,6 +13,8 @@ The selection helpers (``select``, ``ok_runs``, ``groups``, ...) never mutate th
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -32,7 +34,8 @@ from ..schema import (
 
 RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "status",
             "message", "started_at", "memory_method",
-            "foreign_target", "foreign_parity_passed", "foreign_parity_message")
+            "foreign_target", "foreign_parity_passed", "foreign_parity_message",
+            "host", "cpu_model", "threads", "base_case")
 
 
 EPOCH_TEXT = ("case", "framework", "mode", "dtype", "fingerprint")
@@ -45,7 +48,7 @@ PARITY_EPOCH_TEXT = ("case", "dtype")
 
 
 CASE_TEXT = ("case", "description", "dataset", "architecture", "loss", "optimizer", "dtype",
-             "source", "claim", "tutorial_of")
+             "source", "claim", "tutorial_of", "base_case")
 
 
 @dataclass
@@ -208,6 +211,32 @@ def select(df: pd.DataFrame, **equal: str) -> pd.DataFrame:
     for col, value in equal.items():
         mask &= (df[col] == value).to_numpy()
     return df[mask]
+
+
+def by_host(runs: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """``runs`` split by the host they ran on ("" for rows without one): timings are compared
+    only within one host (a multi-host grid pairs each host's runs with that host's)."""
+    if "host" not in runs.columns or runs.empty:
+        return [("", runs)]
+    hosts = runs["host"].fillna("").astype(str)
+    return [(h, runs[hosts == h]) for h in dict.fromkeys(hosts)]
+
+
+def main_host(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the host with the most ok runs (all rows when one host or none is recorded)."""
+    groups = by_host(runs)
+    if len(groups) == 1:
+        return runs
+    return max(groups, key=lambda g: int((g[1]["status"] == "ok").sum()))[1]
+
+
+def same_host_runs(res: "Results") -> "Results":
+    """``res`` with each case's runs cut to its main host: one ratio per case then compares
+    runs of one host only (the speed section shows every host's)."""
+    if "host" not in res.runs.columns or res.runs["host"].fillna("").nunique() <= 1:
+        return res
+    parts = [main_host(group) for _, group in res.runs.groupby("case", sort=False)]
+    return dataclasses.replace(res, runs=pd.concat(parts) if parts else res.runs)
 
 
 def ok_runs(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,42 @@
+"""Tests of the report's grid section (report/grid.py) and of speed ratios paired by host
+(report/tables.by_host): a tiny scratchnet grid, with Keras rows derived from it."""
+from __future__ import annotations
+
+import pandas as pd
+
+from scratchnet.bench.cases import CASES
+from scratchnet.bench.report import build_report
+from scratchnet.bench.suite import run_suite
+from scratchnet.bench.sweep import expand
+
+
+def test_grid_figure_and_same_host_ratios(tmp_path):
+    results = tmp_path / "r"
+    variants = expand([CASES["neuron3-batch-tanh"]], {"learning_rate": ["0.05", "0.5"]})
+    run_suite(variants, frameworks=("scratchnet",), n_seeds=2, results_dir=results, parity=False, epochs=3,
+              progress=False)
+    runs = pd.read_csv(results / "runs.csv")
+    epochs = pd.read_csv(results / "epochs.csv")
+    keras = runs.assign(framework="keras", seconds_per_epoch=runs["seconds_per_epoch"] * 4,
+                        test_mse=runs["test_mse"] * 2)
+    both = pd.concat([runs, keras], ignore_index=True)
+    both["host"] = ["fast-box" if i % 2 == 0 else "slow-box" for i in range(len(both))]
+    both.loc[(both["host"] == "slow-box") & (both["framework"] == "keras"), "seconds_per_epoch"] *= 100
+    both.to_csv(results / "runs.csv", index=False)
+    pd.concat([epochs, epochs.assign(framework="keras")]).to_csv(results / "epochs.csv", index=False)
+
+    paths = build_report(results, tmp_path / "out")
+    md = paths.markdown.read_text()
+    grid = md.split("## Grids", 1)[1].split("\n## ", 1)[0]
+    names = [p.name for p in paths.figures]
+    assert "grid_neuron3-batch-tanh-learning-rate.png" in names
+    rows = [line for line in grid.splitlines() if line.startswith("| neuron3-batch-tanh")]
+    assert len(rows) == 4  # 2 frameworks x 2 learning rates
+    assert any("keras" in r and "learning\\_rate=0.5" in r for r in rows)
+    speed = md.split("## Speed", 1)[1].split("\n## ", 1)[0]
+    for name in (v.name for v in variants):
+        escaped = name.replace("_", "\\_")
+        host_rows = sorted(line for line in speed.splitlines() if line.startswith(f"| {escaped} @ "))
+        assert len(host_rows) == 2, speed  # one ratio per host, never across hosts
+        assert "@ fast-box" in host_rows[0] and "| 4× |" in host_rows[0]
+        assert "@ slow-box" in host_rows[1] and "| 400× |" in host_rows[1]
