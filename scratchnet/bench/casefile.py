@@ -33,7 +33,8 @@ once (to check the rest); it writes nothing. :func:`register` adds parsed cases 
 registry (:data:`scratchnet.bench.cases.CASES`) so every command finds them by name.
 
 Top-level tables are dispatched through :data:`TABLES` (``"case"`` here); another kind of
-table (e.g. a grid) is added there with its own parser.
+table is added there with its own parser. ``[grid]`` (``learning_rate = [0.01, 0.05]``) is
+checked here and expanded by ``run`` like ``--grid`` (:mod:`scratchnet.bench.sweep`).
 
 Installed plugins declare cases under the entry-point group ``scratchnet.cases``: each
 entry point loads a callable returning Case objects, or an iterable of them
@@ -50,6 +51,7 @@ from typing import Any
 
 from . import cases as _cases
 from .cases import Case
+from .sweep import case_file_grid
 
 __all__ = ["CaseFileError", "load_case_file", "parse_case_table", "plugin_cases", "register", "TABLES",
            "ENTRY_POINT_GROUP", "load_user_cases"]
@@ -279,6 +281,7 @@ def _parse_cases(value: Any, where: str, base: Path) -> list[Case]:
 
 # top-level table name -> parser(value, where, base directory) -> cases
 TABLES: dict[str, Callable[[Any, str, Path], list[Case]]] = {"case": _parse_cases}
+TABLES["grid"] = case_file_grid  # [grid]: KEY = [values]; expanded by `run` like --grid (scratchnet.bench.sweep)
 
 
 def load_case_file(path: str | Path) -> list[Case]:

@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                      help="expand each selected case into variants, one per combination of the given values "
                           "(repeat for more keys), named like case[batch_size=8,learning_rate=0.05]; KEY is a "
-                          "case field (batch_size, epochs, ...) or an optimizer parameter (learning_rate, ...)")
+                          "case field (batch_size, epochs, ...) or an optimizer parameter (learning_rate, ...). "
+                          "A --case-file's [grid] table does the same; --grid KEY replaces its values for KEY")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS|local:N",
                      help="run the tasks on a Dask cluster: a scheduler address (tcp://HOST:8786) or local:N "
                           "(a LocalCluster of N single-threaded worker processes); default: this process / --jobs")
@@ -226,9 +227,10 @@ def _cmd_run(args) -> int:
     if args.scheduler and foreign:
         raise ValueError(f"--scheduler does not carry foreign networks ({', '.join(foreign)}) to the Dask workers; "
                          "run them without --scheduler")
-    from .sweep import expand, parse_grid
+    from .sweep import combined_grid, expand
 
-    cases = expand(select_cases(args.cases), parse_grid(args.grid))  # bad keys/values refused here
+    grid = combined_grid(args.grid, getattr(args, "case_file", []) or [])  # case files' [grid], then --grid
+    cases = expand(select_cases(args.cases), grid)  # bad keys/values refused here, before anything runs
     summary = run_suite(cases, names, args.modes, args.seeds,
                         "fast" if args.quick else "full", args.results, args.jobs, not args.no_parity,
                         args.epochs, args.keras_steps_per_execution, progress=not args.no_progress,

@@ -13,6 +13,8 @@ Contract
   case -- before anything runs. An empty grid returns the cases unchanged.
 * ``resolve(name)`` -> the registered case, or the variant a ``base[k=v,...]`` name stands
   for (so a name read back from a table rebuilds its case).
+* A case file's ``[grid]`` table (``learning_rate = [0.01, 0.05]``) is the same grid
+  (``grid_of_case_files``); ``--grid KEY=...`` replaces a file's values for KEY.
 * ``grid_columns(case)`` -> the columns a run of ``case`` records: ``base_case`` and one
   ``grid_<key>`` per varied setting (text as in the name; the report groups and plots them).
 """
@@ -103,3 +105,50 @@ def grid_columns(case: Case) -> dict[str, str]:
     """``base_case`` and ``grid_<key>`` columns for a run of ``case``."""
     base, params = parse_name(case.name)
     return {"base_case": base, **{f"{GRID_PREFIX}{k}": v for k, v in params.items()}}
+
+
+def grid_table(value: Any, where: str) -> dict[str, list[str]]:
+    """A case file's ``[grid]`` table (``key = [v1, v2]`` or ``key = v``) as ``{key: [text]}``."""
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"{where}: [grid] must be a table of KEY = [VALUE, ...], e.g. learning_rate = [0.01, 0.05]")
+    grid: dict[str, list[str]] = {}
+    for key, values in value.items():
+        values = values if isinstance(values, list) else [values]
+        if not values or any(isinstance(v, (dict, list)) for v in values):
+            raise ValueError(f"{where}: [grid] {key}: expected a list of numbers, booleans or strings, got {values!r}")
+        texts = [str(v) for v in values]
+        if len(set(texts)) != len(texts):
+            raise ValueError(f"{where}: [grid] {key}: repeated value in {texts}")
+        grid[key] = texts
+    return grid
+
+
+def case_file_grid(value: Any, where: str, base: Any) -> list:
+    """``casefile.TABLES`` parser for ``[grid]``: checks the table; it defines no case."""
+    grid_table(value, where)
+    return []
+
+
+def grid_of_case_files(paths: Sequence[str]) -> dict[str, list[str]]:
+    """The ``[grid]`` tables of the case files, merged (a key in two files is refused by name)."""
+    from .casefile import _toml
+
+    tomllib = _toml()
+    grid: dict[str, list[str]] = {}
+    origin: dict[str, str] = {}
+    for path in paths:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+        if "grid" not in doc:
+            continue
+        for key, texts in grid_table(doc["grid"], str(path)).items():
+            if key in grid:
+                raise ValueError(f"{path}: [grid] {key} is also set by {origin[key]}")
+            grid[key], origin[key] = texts, str(path)
+    return grid
+
+
+def combined_grid(cli_items: Sequence[str] | None, case_files: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The case files' ``[grid]`` tables with ``--grid`` items on top (a ``--grid KEY`` replaces
+    the files' values for KEY)."""
+    return {**grid_of_case_files(case_files), **parse_grid(cli_items)}

@@ -56,3 +56,24 @@ def test_bad_grid_is_refused_by_name_before_anything_runs(tmp_path, capsys, grid
     assert cli.main(argv) == 2
     assert pattern in capsys.readouterr().err
     assert not results.exists()
+
+
+def test_case_file_grid_table(tmp_path, capsys):
+    from scratchnet.bench.sweep import combined_grid
+
+    toml = tmp_path / "grid.toml"
+    toml.write_text("[grid]\nlearning_rate = [0.05, 0.5]\nbatch_size = [1, 2]\n")
+    assert combined_grid(None, [str(toml)]) == {"learning_rate": ["0.05", "0.5"], "batch_size": ["1", "2"]}
+    assert combined_grid(["batch_size=4"], [str(toml)])["batch_size"] == ["4"]  # --grid wins for its key
+    results = tmp_path / "r"
+    argv = ["run", "--case-file", str(toml), "--cases", "neuron3-batch-tanh", "--frameworks", "scratchnet",
+            "--no-parity", "--no-progress", "--seeds", "1", "--epochs", "2", "--results", str(results)]
+    assert cli.main(argv) == 0
+    assert "4 tasks run" in capsys.readouterr().out
+    runs = __import__("pandas").read_csv(results / "runs.csv")
+    assert sorted(runs["case"]) == sorted(f"neuron3-batch-tanh[batch_size={b},learning_rate={lr}]"
+                                          for b in (1, 2) for lr in ("0.05", "0.5"))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[grid]\nlr = [0.1]\n")
+    assert cli.main([*argv[:2], str(bad), *argv[3:]]) == 2
+    assert "unknown setting 'lr'" in capsys.readouterr().err
