@@ -102,8 +102,7 @@ def _spec_for(path: Path, columns: Sequence[str], key: Sequence[str] | None = No
     spec = table_specs().get(path.name)
     if spec is not None and tuple(spec.columns) == tuple(columns):
         return spec
-    return TableSpec(tuple(columns), tuple(key) if key is not None else tuple(columns[:1]),
-                     required=tuple(columns))
+    return TableSpec(tuple(columns), tuple(key) if key is not None else (), present=tuple(columns))
 
 
 def _signature(path: Path) -> tuple | None:

@@ -38,6 +38,7 @@ class TableSpec:
     key: tuple[str, ...]                # unique per row
     required: tuple[str, ...] = ()      # must be present and non-empty (key columns always are)
     check_status: bool = False          # "status" must be one of schema.STATUSES
+    present: tuple[str, ...] = ()       # must be in the header (may be empty)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def check_csv(path: str | os.PathLike, spec: TableSpec) -> Checked:
         checked.fatal = f"line 1: the header repeats column(s) {dupes}"
         return checked
     needed = list(dict.fromkeys([*spec.key, *spec.required]))
-    missing = [c for c in needed if c not in header]
+    missing = [c for c in dict.fromkeys([*needed, *spec.present]) if c not in header]
     if missing:
         checked.fatal = (f"line 1: missing columns {missing}; it was not written by this version of "
                          "scratchnet (or its header line is damaged)")
@@ -186,7 +187,7 @@ def check_csv(path: str | os.PathLike, spec: TableSpec) -> Checked:
                         break
             if not reason and status_idx is not None and record[status_idx] not in statuses:
                 reason = f"status {record[status_idx][:40]!r} is not one of {sorted(statuses)}"
-            if not reason:
+            if not reason and key_idx:
                 key = tuple(record[i] for i in key_idx)
                 if key in seen:
                     reason = f"duplicate key {dict(zip(spec.key, key))} (first on line {seen[key]})"

@@ -296,3 +296,16 @@ def test_claim_left_by_a_killed_process_is_taken_over(tmp_path):
         assert session.claim("run|some task") is None  # dead: taken over
     session.close()
     assert sorted(p.name for p in (tmp_path / ".claims").iterdir()) == []
+
+
+def test_a_table_of_another_layout_is_checked_for_its_columns_and_key(tmp_path):
+    path = tmp_path / "t.csv"
+    cols, key = ("case", "seed", "value"), ("case", "seed")
+    store.upsert_rows(path, [{"case": "a", "seed": 1, "value": None}, {"case": "b", "seed": 1, "value": 2.0}],
+                      cols, key)
+    assert len(store.read_table(path, cols, key=key)) == 2  # an empty value is allowed
+    with pytest.raises(store.DamagedTable, match=r"line 1: missing columns \['other'\]"):
+        store.read_table(path, (*cols, "other"))
+    path.write_text(path.read_text() + "a,1,3.0\n")
+    with pytest.raises(store.DamagedTable, match=r"line 4: duplicate key \{'case': 'a', 'seed': '1'\} \(first on line 2\)"):
+        store.read_table(path, cols, key=key)
