@@ -114,8 +114,9 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, tmp_path):
             busy = [w for w, tasks in client.processing().items() if tasks]
             if busy:
                 time.sleep(0.5)  # well inside the task (each runs for seconds)
-                os.kill(pids[busy[0]], signal.SIGKILL)
-                killed.append(busy[0])
+                if client.processing().get(busy[0]):  # still running a task: kill it mid-task
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    killed.append(busy[0])
             time.sleep(0.05)
 
     killer = threading.Thread(target=kill_one_running, daemon=True)
