@@ -15,8 +15,8 @@ from .formatting import fmt_mse, fmt_ratio
 from .parity_table import parity_state
 from .stats import ratio_of_medians
 from .tables import (
-    Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results, median_of,
-    modes_of, ok_runs, run_frameworks, select,
+    Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results,
+    main_host, median_of, modes_of, ok_runs, run_frameworks, select,
 )
 
 
@@ -75,7 +75,7 @@ def _other_framework_clauses(res: Results) -> list[str]:
         ratios = []
         for case in case_order(res):
             for mode in modes_of(res, case):
-                runs = select(res.runs, case=case, mode=mode)
+                runs = main_host(select(res.runs, case=case, mode=mode))  # one host's runs per ratio
                 sn = _seconds(select(runs, framework="scratchnet"))
                 other = _seconds(select(runs, framework=fw))
                 if sn.size and other.size:
