@@ -50,7 +50,8 @@ def _blas() -> tuple[dict, dict]:
     blas = [{k: p.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "filepath")}
             for p in pools if p.get("user_api") == "blas"]
     threads = {p.get("internal_api"): p.get("num_threads") for p in pools}
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE"):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE",
+                "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
         if var in os.environ:
             threads[var] = os.environ[var]
     return {"libraries": blas}, threads

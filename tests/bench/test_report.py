@@ -640,3 +640,13 @@ def test_update_readme_rewrites_only_between_markers(tmp_path):
     bare.write_text("no markers here\n")
     with pytest.raises(ValueError, match="BARE.md has no"):
         update_readme(bare, FIXTURE)
+
+
+def test_concurrency_line_says_how_many_runs_shared_the_machine():
+    from types import SimpleNamespace
+
+    from scratchnet.bench.report.header import _concurrency_line
+
+    assert _concurrency_line(SimpleNamespace(env={"jobs": 1})) == "one run at a time (--jobs 1)"
+    assert _concurrency_line(SimpleNamespace(env={"jobs": 2})).startswith("2 runs at a time (--jobs 2)")
+    assert _concurrency_line(SimpleNamespace(env={})) == "unknown"

@@ -86,6 +86,17 @@ def _steps_line(res: Results) -> str:
             f"in keras runs: {recorded_text}")
 
 
+def _concurrency_line(res: Results) -> str:
+    jobs = env_get(res.env, "jobs")
+    if jobs in (None, ""):
+        return "unknown"
+    jobs = int(jobs)
+    if jobs == 1:
+        return "one run at a time (--jobs 1)"
+    return (f"{jobs} runs at a time (--jobs {jobs}) in separate processes; see Threads for the "
+            "thread limits each process ran under")
+
+
 def _runs_line(res: Results) -> str:
     total = len(res.runs)
     ok = len(ok_runs(res.runs))
@@ -115,6 +126,7 @@ def environment_blocks(res: Results) -> list[Block]:
         kv("Machine", _machine_line(env)),
         kv("BLAS", _describe(env_get(env, "blas"))),
         kv("Threads", _describe(env_get(env, "threads"))),
+        kv("Concurrency", _concurrency_line(res)),
         kv("Versions", _versions_line(env)),
         kv("Datasets", _datasets_line(env)),
         kv("Seeds", _seeds_line(res)),
