@@ -650,3 +650,30 @@ def test_concurrency_line_says_how_many_runs_shared_the_machine():
     assert _concurrency_line(SimpleNamespace(env={"jobs": 1})) == "one run at a time (--jobs 1)"
     assert _concurrency_line(SimpleNamespace(env={"jobs": 2})).startswith("2 runs at a time (--jobs 2)")
     assert _concurrency_line(SimpleNamespace(env={})) == "unknown"
+
+
+def test_main_cases_leave_out_variants_and_cases_never_run():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from scratchnet.bench.report.tables import main_cases
+
+    res = SimpleNamespace(cases=pd.DataFrame({"case": ["a", "b", "a[learning_rate=0.1]"]}),
+                          runs=pd.DataFrame({"case": ["a", "a[learning_rate=0.1]"]}))
+    assert main_cases(res) == ["a"]
+
+
+def test_keras_setting_names_the_setting_the_ok_runs_used():
+    import pandas as pd
+
+    from scratchnet.bench.report.tables import keras_setting, setting_text
+
+    runs = pd.DataFrame({"status": ["ok", "ok", "error"], "keras_steps_per_execution": [6700, 6700, 1],
+                         "steps_per_epoch": [6700, 6700, 6700], "keras_jit_compile": [True, True, False]})
+    assert keras_setting(runs) == ("epoch", True)
+    assert setting_text(keras_setting(runs)) == "whole epoch per call with XLA"
+    runs["keras_steps_per_execution"] = [32, 32, 32]
+    runs["keras_jit_compile"] = [False, False, False]
+    assert setting_text(keras_setting(runs)) == "steps_per_execution 32 without XLA"
+    assert keras_setting(runs.iloc[2:]) is None  # no ok run

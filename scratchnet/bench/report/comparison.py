@@ -17,7 +17,7 @@ from .parity_table import parity_state
 from .stats import MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, ratio_ci, ratio_of_medians
 from .tables import (
     REFERENCE_FRAMEWORK, Results, by_host, case_order, finite_values, frameworks_of, is_equivalent,
-    median_of, modes_of, ok_runs, select,
+    keras_setting, median_of, modes_of, ok_runs, select, setting_text,
 )
 
 # Frameworks whose parity-mode runs repeat scratchnet's numbers by construction.
@@ -53,14 +53,15 @@ def _speed_row(res: Results, case: str, mode: str, fw: str, host: str = "", runs
         other_time = str(other_runs["status"].value_counts().index[0])
     else:
         other_time = fmt_time(median_of(other))
-    return (f"{case} @ {host}" if host else case, mode_label(mode), fw, fmt_time(median_of(sn)), other_time,
+    return (f"{case} @ {host}" if host else case, mode_label(mode), fw, setting_text(keras_setting(other_runs)),
+            fmt_time(median_of(sn)), other_time,
             fmt_ratio(ratio_of_medians(other, sn)), fmt_interval(lo, hi, fmt_ratio), parity_cell,
             _comparability(res, case, state, {REFERENCE_FRAMEWORK: sn.size, fw: other.size}))
 
 
 def speed_blocks(res: Results) -> list[Block]:
     """Section builder: every framework's time per epoch against scratchnet's, per case and mode."""
-    headers = ("Case", "Mode", "Framework", "scratchnet time per epoch",
+    headers = ("Case", "Mode", "Framework", "Keras setting", "scratchnet time per epoch",
                "Framework time per epoch", "Framework/scratchnet", "95% CI", "Parity",
                "Comparison")
     others = [fw for fw in frameworks_of(res) if fw != REFERENCE_FRAMEWORK]
@@ -73,7 +74,9 @@ def speed_blocks(res: Results) -> list[Block]:
     note = para("Ratio of median seconds per epoch (above 1: scratchnet is faster). CI: seeds "
                 f"of each framework resampled independently, {N_RESAMPLES} resamples, "
                 "percentile interval. A ratio is called comparable only when the case's "
-                "parity check passed.")
+                "parity check passed. Keras setting: the steps_per_execution and jit_compile "
+                "the runs used (keras: the fastest in its calibration, see keras_calibration.json; "
+                "keras-default: compile()'s defaults).")
     return [Heading(2, "Speed"), note, table_block(headers, rows)]
 
 

@@ -15,8 +15,8 @@ from .formatting import fmt_mse, fmt_ratio
 from .parity_table import parity_state
 from .stats import ratio_of_medians
 from .tables import (
-    Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results,
-    main_host, median_of, modes_of, ok_runs, run_frameworks, select,
+    Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results, main_cases,
+    keras_setting, main_host, median_of, modes_of, ok_runs, run_frameworks, select, setting_text,
 )
 
 
@@ -24,7 +24,7 @@ def _headline_text(res: Results) -> str:
     """One sentence with the report's main numbers, computed from the tables."""
     parts = []
     ratios, comparable = [], []
-    for case in case_order(res):
+    for case in main_cases(res):
         if is_equivalent(res, case) is False or parity_state(res, case)[0] != "pass":
             continue
         for mode in modes_of(res, case):
@@ -41,8 +41,11 @@ def _headline_text(res: Results) -> str:
                      f"{r.size} comparable case/mode pairs (Keras/scratchnet time per epoch: median "
                      f"{fmt_ratio(float(np.median(r)))}, range {fmt_ratio(float(r.min()))} to "
                      f"{fmt_ratio(float(r.max()))})")
+    settings = _keras_settings_clause(res)
+    if settings:
+        parts.append(settings)
     parts += _other_framework_clauses(res)
-    for case in case_order(res):
+    for case in main_cases(res):
         meta = case_meta(res, case)
         if meta is None or not str(meta.get("claim", "") or "").strip() or str(meta["claim"]) == "nan":
             continue
@@ -65,6 +68,23 @@ def _seconds(runs) -> np.ndarray:
     return finite_values(ok_runs(runs)["seconds_per_epoch"])
 
 
+def _keras_settings_clause(res: Results) -> str:
+    """Which calibrated Keras setting won, counted over the cases (per case: the Speed section)."""
+    counts: dict[tuple[str, bool], list[str]] = {}
+    for case in main_cases(res):
+        for mode in modes_of(res, case):
+            setting = keras_setting(select(res.runs, case=case, mode=mode, framework="keras"))
+            if setting is not None:
+                counts.setdefault(setting, []).append(case)
+                break
+    if not counts:
+        return ""
+    ranked = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    items = [f"{setting_text(s)} ({cases[0] if len(cases) == 1 else f'{len(cases)} cases'})"
+             for s, cases in ranked]
+    return "Keras' fastest setting, calibrated per case (each in the Speed section): " + ", ".join(items)
+
+
 def _other_framework_clauses(res: Results) -> list[str]:
     """Per framework besides scratchnet and keras: in how many cases scratchnet is faster
     per epoch (each case in the first of its modes, parity first, where both have timings)."""
@@ -73,7 +93,7 @@ def _other_framework_clauses(res: Results) -> list[str]:
         if fw in ("scratchnet", "keras"):
             continue
         ratios = []
-        for case in case_order(res):
+        for case in main_cases(res):
             for mode in modes_of(res, case):
                 runs = main_host(select(res.runs, case=case, mode=mode))  # one host's runs per ratio
                 sn = _seconds(select(runs, framework="scratchnet"))

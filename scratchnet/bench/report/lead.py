@@ -26,7 +26,7 @@ from .parity_table import parity_state
 from .plotting import framework_color, framework_marker, png
 from .stats import ratio_ci, ratio_of_medians
 from .tables import (
-    REFERENCE_FRAMEWORK, Results, case_order, finite_values, median_of, modes_of, ok_runs,
+    REFERENCE_FRAMEWORK, Results, main_cases, finite_values, median_of, modes_of, ok_runs,
     primary_mode, run_frameworks, same_host_runs, select, timing_only,
 )
 
@@ -122,7 +122,7 @@ def summary_table(res: Results) -> list[Block]:
         groups.append(("× scratchnet time", len(others)))
     rows = []
     timed_res = same_host_runs(res)  # times and ratios pair runs of one host only
-    for case in case_order(res):
+    for case in main_cases(res):
         mode = primary_mode(res, case)
         runs = {fw: _group(res, case, mode, fw) for fw in fws}
         timed = {fw: _group(timed_res, case, mode, fw) for fw in fws}  # times: one host's runs
@@ -153,7 +153,7 @@ def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, boo
     points = []
     others = [fw for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
     timed_res = same_host_runs(res)  # ratios pair runs of one host only
-    for case in case_order(res):
+    for case in main_cases(res):
         mode = primary_mode(res, case)
         reference = _seconds(select(timed_res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
         passed = parity_state(res, case)[0] == "pass"

@@ -172,6 +172,19 @@ def case_order(res: Results) -> list[str]:
     return ordered([*res.cases["case"], *res.runs["case"]], [])
 
 
+def is_variant(case: str) -> bool:
+    """A grid or claim-sensitivity variant (``base[key=value,...]``, see ``scratchnet.bench.grid``)."""
+    return "[" in str(case)
+
+
+def main_cases(res: Results) -> list[str]:
+    """Registered cases with recorded runs, variants left out: the rows of the headline, the
+    summary table and figure. Variants have their own sections (tutorial claims, grids);
+    cases never run (e.g. outside the fast profile) are listed only under Missing."""
+    ran = set(res.runs["case"])
+    return [c for c in case_order(res) if c in ran and not is_variant(c)]
+
+
 # Column order of every per-framework table and figure; other labels follow alphabetically.
 PREFERRED_FRAMEWORKS = ("scratchnet", "keras", "keras-default", "sklearn")
 # Always listed (as "not run" where absent): the pair the suite exists to compare.
@@ -282,3 +295,29 @@ def case_meta(res: Results, case: str) -> pd.Series | None:
 def is_equivalent(res: Results, case: str) -> bool | None:
     meta = case_meta(res, case)
     return None if meta is None else parse_flag(meta["equivalent"])
+
+
+def keras_setting(runs: pd.DataFrame) -> tuple[str, bool] | None:
+    """The execution setting a framework's ok runs used, as (steps_per_execution label, XLA on),
+    or None when they recorded none. The label is "epoch" when one call ran a whole epoch."""
+    ok = ok_runs(runs)
+    if ok.empty or "keras_steps_per_execution" not in ok:
+        return None
+    spe = finite_values(ok["keras_steps_per_execution"])
+    if not spe.size:
+        return None
+    value = int(pd.Series(spe).mode().iloc[0])
+    steps = finite_values(ok["steps_per_epoch"]) if "steps_per_epoch" in ok else np.array([])
+    label = "epoch" if steps.size and value >= int(np.max(steps)) else str(value)
+    jit = ok["keras_jit_compile"].map(parse_flag) if "keras_jit_compile" in ok else pd.Series(dtype=object)
+    jit_on = bool(jit.dropna().mode().iloc[0]) if jit.notna().any() else False
+    return label, jit_on
+
+
+def setting_text(setting: tuple[str, bool] | None) -> str:
+    """``("epoch", True)`` -> "whole epoch per call with XLA"; None -> ""."""
+    if setting is None:
+        return ""
+    label, jit = setting
+    calls = "whole epoch per call" if label == "epoch" else f"steps_per_execution {label}"
+    return f"{calls} {'with' if jit else 'without'} XLA"
