@@ -144,3 +144,22 @@ def test_cli_records_unsupported_and_resume_skips_it(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(args) == 0
     assert "0 tasks run, 1 already recorded" in capsys.readouterr().out
+
+
+def test_native_mode_starts_from_sklearns_own_untrained_init():
+    """The runner evaluates every model before its first epoch: native mode must be usable then,
+    from scikit-learn's own draw (seeded), not from a weight set one training step in."""
+    case = _regression("sgd", (("learning_rate", 0.01),))
+    ds, initial, (a,) = _trainers(case, ("sklearn",), mode="native", seed=3)
+    _, _, (b,) = _trainers(case, ("sklearn",), mode="native", seed=3)
+    _, _, (c,) = _trainers(case, ("sklearn",), mode="native", seed=4)
+    assert a.predict(ds.X_test).shape[0] == ds.n_test  # no NotFittedError before training
+    for wa, wb, wc in zip(a.get_weights(), b.get_weights(), c.get_weights()):
+        assert np.array_equal(wa, wb) and not np.array_equal(wa, wc)
+    # scikit-learn draws its kernels from U(-bound, bound), bound = sqrt(6 / (fan_in + fan_out))
+    # (2 instead of 6 for a logistic net); no training step has moved them out of that range
+    for w in a.get_weights()[0::2]:
+        assert np.abs(w).max() <= np.sqrt(6 / sum(w.shape)) and np.abs(w).max() > 0
+    assert a.est.t_ == 0 and a.est.n_iter_ == 0
+    rec = run_case(case, "sklearn", 3, mode="native", epochs=2)
+    assert rec.status == "ok", rec.run["message"]

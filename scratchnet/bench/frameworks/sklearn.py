@@ -189,14 +189,43 @@ class SklearnAdapter:
         est = (MLPClassifier if classifier else MLPRegressor)(**params)
         classes = np.arange(max(case.units[-1], 2)) if classifier else None
         trainer = SklearnTrainer(est, case, classes)
-        if mode == "parity":
-            # prime scikit-learn's internal state with one row, then start from the given weights
-            X1, y1 = dataset.X_train[:1], trainer._target(dataset.y_train[:1])
-            with warnings.catch_warnings():  # "batch_size larger than sample size": one row on purpose
-                warnings.simplefilter("ignore", UserWarning)
-                est.partial_fit(X1, y1, **({"classes": classes} if classifier else {}))
-            copy_weights(est, initial_weights)
+        # Prime scikit-learn's internal state (layer shapes, label binarizer, output activation)
+        # with one partial_fit on one row, then start from the wanted weights: the given ones in
+        # parity mode, scikit-learn's own initialisation (seen as it is drawn) in native mode.
+        X1, y1 = dataset.X_train[:1], trainer._target(dataset.y_train[:1])
+        drawn = _own_initial_weights(est) if mode == "native" else None
+        with warnings.catch_warnings():  # "batch_size larger than sample size": one row on purpose
+            warnings.simplefilter("ignore", UserWarning)
+            est.partial_fit(X1, y1, **({"classes": classes} if classifier else {}))
+        copy_weights(est, initial_weights if drawn is None else drawn.weights())
         return trainer
+
+
+class _own_initial_weights:
+    """Records the weights scikit-learn draws in its first ``partial_fit`` (its ``_initialize``
+    step), before that call's training step changes them. Observation only: the estimator's
+    own method runs unchanged; the hook is removed once it has fired."""
+
+    def __init__(self, est) -> None:
+        original = getattr(est, "_initialize", None)
+        if original is None:
+            raise RuntimeError("this scikit-learn has no MLP _initialize step to observe; "
+                               "native mode cannot recover its initial weights")
+        self._coefs: list[np.ndarray] = []
+        self._intercepts: list[np.ndarray] = []
+
+        def observe(*args, **kwargs):
+            original(*args, **kwargs)
+            self._coefs = [np.array(c, copy=True) for c in est.coefs_]
+            self._intercepts = [np.array(b, copy=True) for b in est.intercepts_]
+            del est._initialize  # back to the class's method
+
+        est._initialize = observe
+
+    def weights(self) -> list[np.ndarray]:
+        if not self._coefs:
+            raise RuntimeError("scikit-learn did not initialise its weights in the priming partial_fit")
+        return [w for pair in zip(self._coefs, self._intercepts) for w in pair]
 
 
 ADAPTER = SklearnAdapter()
