@@ -249,7 +249,7 @@ def measure(runs, epochs, claim: Claim, case: str, framework: str,
         in_mode = sel[sel["mode"] == mode]
         if in_mode.empty:
             continue
-        ok = in_mode[in_mode["status"] == "ok"]
+        ok = in_mode[(in_mode["status"] == "ok") & ~_capped(in_mode)]
         if at is None:
             column = ok[claim.quantity] if claim.quantity in ok else ()
             values = [float(v) for v in column]
@@ -259,6 +259,15 @@ def measure(runs, epochs, claim: Claim, case: str, framework: str,
             values = [float(v) for v in ep[claim.quantity]] if claim.quantity in ep else []
         return mode, tuple(v for v in values if math.isfinite(v)), len(in_mode)
     return "", (), 0
+
+
+def _capped(runs):
+    """Runs that trained fewer epochs than the case asks for by design (a timing contender's
+    ``epoch_cap``): they do not measure a quantity "after the last epoch" of the case."""
+    if "epoch_cap" not in runs:
+        return runs["status"] != runs["status"]  # all False
+    cap = runs["epoch_cap"].astype(float)
+    return cap.notna() & (cap < runs["epochs"].astype(float))
 
 
 def claimed_value(runs, epochs, claim: Claim) -> float:

@@ -160,3 +160,17 @@ def test_run_records_probe_predictions_every_epoch():
     assert probes[0][1] == pytest.approx(float(model.predict(np.array([[1.0, 0, 0]]))[0, 0]), abs=1e-12)
     no_probe = run_case(CASES["perceptron"], "scratchnet", 1, "parity", epochs=1)
     assert math.isnan(no_probe.run["probe_prediction"]) and no_probe.run["probe_predictions"] == ""
+
+
+def test_capped_timing_runs_are_not_measurements_of_a_claim():
+    import pandas as pd
+
+    from scratchnet.bench import claims as cl
+
+    runs = pd.DataFrame({"case": ["c", "c"], "framework": ["keras-default", "scratchnet"],
+                         "mode": ["parity", "parity"], "seed": [1, 1], "status": ["ok", "ok"],
+                         "epochs": [100, 100], "epochs_run": [3, 100], "epoch_cap": [3, float("nan")],
+                         "probe_prediction": [0.2, 0.9]})
+    claim = next(c for c in cl.CLAIMS if c.quantity == "probe_prediction")
+    assert cl.measure(runs, None, claim, "c", "keras-default", epoch=None) == ("parity", (), 1)
+    assert cl.measure(runs, None, claim, "c", "scratchnet", epoch=None) == ("parity", (0.9,), 1)

@@ -236,6 +236,10 @@ def test_convergence_section_names_targets_and_censors(full):
     assert derived["Target loss"] == mse4(max(ok.groupby("framework")["test_loss"].median()))
     epochs_rows = table_rows(secs["Epochs to target"])
     for (case, mode, fw), g in hand[hand["status"] == "ok"].groupby(["case", "mode", "framework"]):
+        if (g["epochs_run"] < g["epochs"]).all():  # a capped timing contender: no convergence row
+            assert not [r for r in epochs_rows if (r["Case"], r["Framework"]) == (case, fw)
+                        and r["Mode"] == mode]
+            continue
         row = find_row(epochs_rows, Case=case, Mode=mode, Framework=fw)
         assert row["Converged"] == f"{int(g['convergence_epoch'].notna().sum())}/{len(g)}"
 
@@ -266,10 +270,14 @@ def test_significance_only_where_runs_differ_and_matches_scipy(full):
     _, secs = full
     rows = table_rows(secs["Test MSE significance"])
     runs = load_runs()
+    def full_length_ok(c, m, fw):  # unsupported and capped timing-only runs have no MSE to test
+        g = runs[(runs["case"] == c) & (runs["mode"] == m) & (runs["framework"] == fw) & (runs["status"] == "ok")]
+        return len(g) > 0 and not (g["epochs_run"] < g["epochs"]).all()
+
     pairs = [(c, m, fw) for c, m, fw in _compared_pairs(runs)
-             if not (m == "parity" and fw == "keras")]
+             if not (m == "parity" and fw in ("keras", "keras-default")) and full_length_ok(c, m, fw)]
     assert {(r["Case"].split(" ")[0], r["Mode"], r["Framework"]) for r in rows} == set(pairs)
-    assert not [r for r in rows if r["Mode"] == "parity" and r["Framework"] == "keras"]
+    assert not [r for r in rows if r["Mode"] == "parity" and r["Framework"] in ("keras", "keras-default")]
     for case, mode, fw in pairs:
         a = ok_values(runs, "test_mse", case=case, mode=mode, framework="scratchnet")
         b = ok_values(runs, "test_mse", case=case, mode=mode, framework=fw)

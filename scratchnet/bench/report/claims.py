@@ -47,8 +47,22 @@ def _fmt(claim: cl.Claim, x: float) -> str:
     return f"{x:.6f}" if claim.quantity == "probe_prediction" else f"{x:.4g}"
 
 
-def _cell(claim: cl.Claim, m: cl.Measurement | None) -> str:
+def _why_unmeasured(res: Results, case: str, fw: str) -> str:
+    """Why a framework's recorded runs of ``case`` measured nothing: unsupported, timing only."""
+    runs = res.runs[(res.runs["case"] == case) & (res.runs["framework"] == fw)]
+    if len(runs) and (runs["status"] == "unsupported").all():
+        return "unsupported"
+    if "epoch_cap" in runs and len(runs):
+        cap = runs["epoch_cap"].astype(float)
+        if (cap < runs["epochs"].astype(float)).all():
+            return f"timing only (epochs capped at {int(cap.min())})"
+    return ""
+
+
+def _cell(claim: cl.Claim, m: cl.Measurement | None, why: str = "") -> str:
     if m is None or not m.values:
+        if m is not None and why:
+            return why
         return "not run" if m is None else f"no ok run ({m.runs} recorded): {cl.NOT_MEASURED}"
     vals = np.asarray(m.values, dtype=float)
     lo, hi = median_ci(vals)
@@ -72,7 +86,8 @@ def _summary(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> list[B
         ms = cl.evaluate(res.runs, res.epochs, claim, fws)
         claimed = cl.claimed_value(res.runs, res.epochs, claim)
         for case in claim.cases:
-            cells = [_cell(claim, next((m for m in ms if m.case == case and m.framework == fw), None))
+            cells = [_cell(claim, next((m for m in ms if m.case == case and m.framework == fw), None),
+                           _why_unmeasured(res, case, fw))
                      for fw in fws]
             rows.append((claim.key, case, claim.quantity_label, _claimed_cell(claim, claimed), *cells))
         verdict, winners = cl.overall(ms)

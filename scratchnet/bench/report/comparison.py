@@ -17,11 +17,11 @@ from .parity_table import parity_state
 from .stats import MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, ratio_ci, ratio_of_medians
 from .tables import (
     REFERENCE_FRAMEWORK, Results, by_host, case_order, finite_values, frameworks_of, is_equivalent,
-    keras_setting, median_of, modes_of, ok_runs, select, setting_text,
+    keras_setting, median_of, modes_of, ok_runs, select, setting_text, timing_only,
 )
 
 # Frameworks whose parity-mode runs repeat scratchnet's numbers by construction.
-PARITY_TWINS = ("keras",)
+PARITY_TWINS = ("keras", "keras-default")
 
 
 def _comparability(res: Results, case: str, state: str, sizes: dict[str, int]) -> str:
@@ -103,6 +103,13 @@ def _significance_row(res: Results, case: str, mode: str, fw: str) -> tuple[str,
             fmt_mse(median_of(other)), fmt_p(p_mwu), fmt_p(p_welch), verdict)
 
 
+def _measures_mse(res: Results, case: str, mode: str, fw: str) -> bool:
+    """Whether ``fw`` has ok runs of ``case`` that trained the case's epochs (a capped timing
+    contender or an unsupported framework has no test MSE to compare)."""
+    ok = ok_runs(select(res.runs, case=case, mode=mode, framework=fw))
+    return len(ok) > 0 and not timing_only(ok)
+
+
 def significance_blocks(res: Results) -> list[Block]:
     """Section builder: test MSE of scratchnet against each framework, where runs differ."""
     headers = ("Case", "Mode", "Framework", "ok runs scratchnet", "ok runs framework",
@@ -110,10 +117,11 @@ def significance_blocks(res: Results) -> list[Block]:
                "Welch t p", "Verdict")
     others = [fw for fw in frameworks_of(res) if fw != REFERENCE_FRAMEWORK]
     rows = [_significance_row(res, c, m, fw) for c in case_order(res) for m in modes_of(res, c)
-            for fw in others
-            if runs_differ(m, fw) and len(select(res.runs, case=c, mode=m, framework=fw))]
+            for fw in others if runs_differ(m, fw) and _measures_mse(res, c, m, fw)]
     note = para("Only where the runs can differ: native mode, and in parity mode every "
-                "framework but the parity-checked Keras twin (identical by construction). "
+                "framework but the parity-checked Keras twins, keras and keras-default (identical "
+                "by construction); frameworks with no full-length ok run (unsupported, or a "
+                "timing contender capped at a few epochs) are left out. "
                 "Test MSE of the ok seeds; two-sided Mann-Whitney U gives the verdict, Welch's "
                 f"t is shown alongside. \"too few runs\": fewer than {MIN_RUNS_FOR_TEST} per "
                 "side; \"identical\": every value equal (both tests undefined).")

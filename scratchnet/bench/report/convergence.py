@@ -29,7 +29,7 @@ from .. import metrics, targets
 from .blocks import Block, Bullets, Heading, Image, kv, para, table_block
 from .plotting import MODE_STYLES, framework_color, png
 from .formatting import NA, fmt_mse, fmt_time, mode_label
-from .tables import Results, case_order, finite_values, groups, ok_runs, select
+from .tables import Results, case_order, finite_values, groups, ok_runs, select, timing_only
 
 FIGURE_NAME = "convergence_fraction.png"
 
@@ -99,7 +99,7 @@ def _group_rows(res: Results) -> list[tuple[str, ...]]:
     rows = []
     for case, mode, fw, runs in groups(res):
         ok = ok_runs(runs)
-        if ok.empty:
+        if ok.empty or timing_only(ok):  # a capped timing contender measures no convergence
             continue
         k = int(np.isfinite(pd.to_numeric(ok["convergence_epoch"], errors="coerce")).sum())
         still, known = _improving(ok)
