@@ -50,6 +50,7 @@ import numpy as np
 from .foreign import Description, ForeignError, ForeignNet, twin_model, weight_labels
 from .keras_twin import keras_floatx, to_keras
 from .parity import DEFAULT_TOLERANCES
+from .parity import relative_difference as _rel
 
 __all__ = ["CheckResult", "Divergence", "check_foreign", "diagnose", "PROPORTIONAL_TOL"]
 
@@ -126,15 +127,6 @@ class CheckResult:
 
 
 # -- figures ------------------------------------------------------------------------------------
-def _rel(a: np.ndarray, b: np.ndarray, tiny: float) -> float:
-    a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if not (np.isfinite(a64).all() and np.isfinite(b64).all()):
-        return math.nan
-    if a64.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a64 - b64)) / max(float(np.max(np.abs(b64))), tiny))
-
-
 def _scales(labels: list[str], weights: list[np.ndarray], tiny: float) -> list[float]:
     """Denominator of each array's drift: max|array|, floored by its layer's max|kernel|."""
     kernel = {_layer_of(n): float(np.max(np.abs(w))) if w.size else 0.0

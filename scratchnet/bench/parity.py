@@ -171,7 +171,7 @@ def _tiny(dtype: np.dtype) -> float:
     return float(np.finfo(dtype).tiny)
 
 
-def _rel(a: np.ndarray, b: np.ndarray, tiny: float) -> float:
+def relative_difference(a: np.ndarray, b: np.ndarray, tiny: float) -> float:
     """max|a - b| / max(max|b|, tiny), computed in float64; NaN if either holds a NaN/inf."""
     a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if not (np.isfinite(a64).all() and np.isfinite(b64).all()):
@@ -179,6 +179,9 @@ def _rel(a: np.ndarray, b: np.ndarray, tiny: float) -> float:
     if a64.size == 0:
         return 0.0
     return float(np.max(np.abs(a64 - b64)) / max(float(np.max(np.abs(b64))), tiny))
+
+
+_rel = relative_difference
 
 
 def _worst_element(name: str, a: np.ndarray, b: np.ndarray) -> str:
