@@ -286,3 +286,22 @@ def test_report_lists_still_improving_and_late_unflagged_cases(tmp_path):
     assert res.runs.loc[res.runs["case"] == "nobias-2-3-1", "convergence_epoch"].tolist() == [39, 39]
     assert still_improving_cases(res) == ["perceptron (parity): 2/2 runs"]
     assert late_unflagged_cases(res) == ["nobias-2-3-1 (parity): 2/2 runs"]
+
+
+def test_capped_timing_runs_do_not_count_in_the_still_improving_list():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from scratchnet.bench.report.convergence import still_improving_cases
+
+    def runs(fw, still, cap, n):
+        return [{"case": "c", "mode": "parity", "framework": fw, "seed": s, "status": "ok", "epochs": 100,
+                 "epochs_run": cap or 100, "epoch_cap": cap if cap else float("nan"), "still_improving": still,
+                 "convergence_epoch": 50.0} for s in range(n)]
+
+    table = pd.DataFrame(runs("scratchnet", False, None, 3) + runs("keras-default", True, 3, 4))
+    res = SimpleNamespace(runs=table, cases=pd.DataFrame({"case": ["c"]}))
+    assert still_improving_cases(res) == []  # counting the 4 capped runs would make it 4/7
+    table.loc[table["framework"] == "scratchnet", "still_improving"] = True
+    assert still_improving_cases(res) == ["c (parity): 3/3 runs"]

@@ -108,13 +108,22 @@ def _group_rows(res: Results) -> list[tuple[str, ...]]:
     return rows
 
 
+def _full_length(ok: pd.DataFrame) -> pd.DataFrame:
+    """``ok`` without the runs a timing contender capped below the case's epochs (``epoch_cap``):
+    they stop by design, so neither their flag nor their convergence says anything."""
+    if "epoch_cap" not in ok:
+        return ok
+    cap = pd.to_numeric(ok["epoch_cap"], errors="coerce")
+    return ok[~(cap < pd.to_numeric(ok["epochs"], errors="coerce"))]
+
+
 def still_improving_cases(res: Results) -> list[str]:
     """Case (mode) labels whose ok runs, all frameworks together, are still improving at the
     last epoch for more than half the seeds."""
     out = []
     for case in case_order(res):
         for mode in dict.fromkeys(select(res.runs, case=case)["mode"]):
-            still, known = _improving(ok_runs(select(res.runs, case=case, mode=mode)))
+            still, known = _improving(_full_length(ok_runs(select(res.runs, case=case, mode=mode))))
             if known and still * 2 > known:
                 out.append(f"{case} ({mode_label(mode)}): {still}/{known} runs")
     return out
@@ -126,7 +135,7 @@ def late_unflagged_cases(res: Results, tail: float = 0.05) -> list[str]:
     out = []
     for case in case_order(res):
         for mode in dict.fromkeys(select(res.runs, case=case)["mode"]):
-            ok = ok_runs(select(res.runs, case=case, mode=mode))
+            ok = _full_length(ok_runs(select(res.runs, case=case, mode=mode)))
             if ok.empty:
                 continue
             conv = pd.to_numeric(ok["convergence_epoch"], errors="coerce").to_numpy(dtype=float)
