@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from ..schema import RUN_KEY
 from .blocks import Block, Heading, Image, para
@@ -101,6 +101,10 @@ def _draw_drift(ax, res: Results, case: str) -> bool:
                 ha="center", va="center", transform=ax.transAxes, fontsize=7)
         ax.set_yticks([])
     ax.set_xlabel("parity-check epoch", fontsize=7)
+    epochs = x[np.isfinite(x)]
+    if epochs.size:  # whole epochs, the checked ones, whatever drift was positive
+        ax.set_xlim(epochs.min() - 0.2, epochs.max() + 0.2)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("parity drift\n(max |Δw|)", fontsize=7)
     _quiet_ticks(ax)
     ax.grid(True, which="both", alpha=0.3)
