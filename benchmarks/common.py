@@ -71,7 +71,8 @@ def run_cases(names: list[str]) -> dict:
         for fw in FRAMEWORKS:
             rows = runs[(runs["case"] == name) & (runs["framework"] == fw) & (runs["mode"] == "parity")
                         & (runs["status"] == "ok")]
-            summary[(name, fw)] = {key: _median(rows[key]) for key in ("test_mse", "train_mse")}
+            summary[(name, fw)] = {key: _median(rows[key]) for key in (
+                "test_mse", "train_mse", "seconds_per_step", "epoch_overhead_seconds")}
             # run_suite re-measured the runs against the case's shared target; a run that never
             # reached it is censored, and the median counts it (NaN when half never got there).
             for key in ("convergence_epoch", "seconds_to_target"):

@@ -33,6 +33,12 @@ Modes:
 * ``native`` -- each framework's idiomatic fit: its own initial weights and its own
   shuffling (the adapter's docstring says how).
 
+Cost model: after the run's figures are recorded (predict time included), every ok run measures
+its fixed cost per epoch and its cost per optimizer step (``epoch_overhead_seconds``,
+``seconds_per_step``) from extra epochs of two lengths through the same ``train_epoch``
+(:mod:`scratchnet.bench.cost_model`); the memory floor and scratchnet's tracemalloc pass build
+their own networks, so the extra training changes no recorded figure.
+
 Timing boundaries: imports, dataset loading, model build and compile (and the ``keras``
 contender's cached calibration) happen before the clock starts. Each epoch's training time
 is what the trainer reports: from the framework's epoch-begin to its epoch-end hook where it
@@ -59,7 +65,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import frameworks, memory, metrics, probes
+from . import cost_model, frameworks, memory, metrics, probes
 from .cases import Case, build_model
 from .datasets import Dataset, load_dataset
 from .schema import MODES, RUN_COLUMNS
@@ -103,22 +109,24 @@ class _EpochRecorder:
         self.initial_train_loss = metrics.loss_value(case.loss, ds.y_train, predict(ds.X_train))
         self.probes = probes.probe_columns(case, None)  # after the last recorded epoch
 
-    def end(self, seconds: float) -> bool:
-        """Record an epoch that trained for ``seconds``; returns True when training must stop."""
-        seconds = float(seconds)
-        self.epoch_seconds.append(seconds)
+    def evaluate(self) -> tuple[dict, dict]:
+        """The harness' evaluation of the model as it is now: (loss/MSE columns, probe columns)."""
         ds, loss = self.ds, self.case.loss
         p_train, p_test = self.predict(ds.X_train), self.predict(ds.X_test)
-        row = {
-            **self.base,
-            "epoch": len(self.rows) + 1,
+        values = {
             "train_loss": metrics.loss_value(loss, ds.y_train, p_train),
             "test_loss": metrics.loss_value(loss, ds.y_test, p_test),
             "train_mse": metrics.mse(ds.y_train, p_train),
             "test_mse": metrics.mse(ds.y_test, p_test),
-            "epoch_seconds": seconds,
         }
-        self.probes = probes.probe_columns(self.case, probes.predict_probes(self.case, self.predict))
+        return values, probes.probe_columns(self.case, probes.predict_probes(self.case, self.predict))
+
+    def end(self, seconds: float) -> bool:
+        """Record an epoch that trained for ``seconds``; returns True when training must stop."""
+        seconds = float(seconds)
+        self.epoch_seconds.append(seconds)
+        values, self.probes = self.evaluate()
+        row = {**self.base, "epoch": len(self.rows) + 1, **values, "epoch_seconds": seconds}
         row["probe_prediction"] = self.probes["probe_prediction"]
         self.rows.append(row)
         values = (row["train_loss"], row["test_loss"], row["train_mse"], row["test_mse"])
@@ -238,6 +246,36 @@ def _train_in_one_call(trainer, ds: Dataset, epochs: int, fit_memory, rec: _Epoc
         raise RuntimeError(f"train_epochs trained {len(rec.rows)} of {epochs} epochs without being stopped")
 
 
+def _cost_model(case: Case, trainer, ds: Dataset, row: dict, rec: _EpochRecorder, in_one_call: bool) -> dict:
+    """The run's fixed cost per epoch and cost per step (:mod:`.cost_model`), after everything
+    recorded: its extra epochs train the model further, outside the run's figures. Each extra
+    epoch runs as a recorded one did: after the harness' evaluation, inside a memory window, and
+    -- when the run trained all its epochs in one call (``in_one_call``) -- as the second epoch
+    of a two-epoch ``train_epochs`` call (Keras' first epoch of a ``fit`` call costs more)."""
+    window = memory.FitMemory()  # its own: the run's memory columns are already recorded
+
+    def train_epoch(X: np.ndarray, Y: np.ndarray, batch_size: int) -> float:
+        if not in_one_call:
+            with window:
+                return trainer.train_epoch(X, Y, batch_size=batch_size)
+        seconds: list[float] = []
+
+        def end_epoch(s: float) -> bool:
+            window.__exit__(None, None, None)
+            seconds.append(s)
+            rec.evaluate()
+            return False
+
+        trainer.train_epochs(X, Y, 2, window.__enter__, end_epoch, batch_size=batch_size)
+        return seconds[-1]
+
+    batch = min(case.batch_size or ds.n_train, ds.n_train)
+    return cost_model.measure_cost_model(
+        train_epoch, ds.X_train, ds.y_train, batch_size=batch, steps_per_epoch=row["steps_per_epoch"],
+        seconds_per_epoch=row["seconds_per_epoch"], diverged=lambda: bool(getattr(trainer, "diverged", False)),
+        between=rec.evaluate)
+
+
 def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: float, options: dict,
          record: RunRecord) -> None:
     row = record.run
@@ -256,7 +294,8 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
     rec = _EpochRecorder(case, ds, trainer.predict, base, time_limit)
     orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
     fit_memory = memory.FitMemory()  # one window per epoch: permutation and evaluation stay outside
-    if orders is None and callable(getattr(trainer, "train_epochs", None)):
+    in_one_call = orders is None and callable(getattr(trainer, "train_epochs", None))
+    if in_one_call:
         _train_in_one_call(trainer, ds, epochs, fit_memory, rec)
     else:
         for epoch in range(epochs):
@@ -278,7 +317,6 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
         later = secs[1:] or secs
         row.update(fit_seconds=float(np.sum(secs)), first_epoch_seconds=secs[0],
                    seconds_per_epoch=float(np.median(later)))
-        row["seconds_per_step"] = row["seconds_per_epoch"] / row["steps_per_epoch"]
     if rec.rows:
         last = rec.rows[-1]
         row.update({k: last[k] for k in ("train_loss", "test_loss", "train_mse", "test_mse")})
@@ -286,5 +324,6 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
         row.update(metrics.run_convergence([r["test_loss"] for r in rec.rows], secs, case.target_loss))
     if rec.status == "ok":
         row["predict_seconds"] = _time_predict(getattr(trainer, "timed_predict", trainer.predict), ds.X_test)
+        row.update(_cost_model(case, trainer, ds, row, rec, in_one_call))
     # floor; scratchnet's tracemalloc pass runs after everything timed (it slows allocation)
     row.update(memory.network_columns(case, row["framework"], seed, ds.X_train, ds.y_train, trace=rec.status == "ok"))

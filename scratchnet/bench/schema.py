@@ -66,7 +66,7 @@ RUN_COLUMNS = (
     "fit_seconds",       # sum of epoch training times (first epoch included)
     "first_epoch_seconds",
     "seconds_per_epoch", # median training time of epochs 2.. (epoch 1 if only one)
-    "seconds_per_step",  # seconds_per_epoch / steps_per_epoch
+    "seconds_per_step",  # cost model: the cost of one optimizer step (scratchnet.bench.cost_model)
     "predict_seconds",   # one predict over the test rows
     "peak_memory_mb",    # peak RSS growth during fit over the RSS just before it (MiB; bench.memory)
     "train_loss",
@@ -104,6 +104,11 @@ RUN_COLUMNS = (
     "cpu_model",         # that machine's CPU
     "threads",           # thread pools in effect, e.g. "openblas=1,openmp=1" (pinned on Dask workers)
     "base_case",         # the registered case a grid variant derives from (= case otherwise)
+    # the cost model of an epoch, time = overhead + steps x per-step (scratchnet.bench.cost_model):
+    # measured after training from epochs of two lengths; NaN with cost_model_note when it cannot be
+    "epoch_overhead_seconds",  # the fixed cost of one epoch, independent of its length
+    "cost_model_steps",        # the epoch lengths timed, in steps, e.g. "1/4/128" or "1/6700"
+    "cost_model_note",         # why the cost model is NaN ("" when measured)
 )
 # A grid variant's run also records one "grid_<key>" column per varied setting
 # (scratchnet.bench.sweep.grid_columns); such columns are text and may vary between tables.
@@ -179,7 +184,7 @@ NUMERIC_COLUMNS = INTEGER_COLUMNS | frozenset({
     "peak_memory_mb", "tracemalloc_peak_mb", "memory_floor_mb", "train_loss", "test_loss", "train_mse", "test_mse", "target_loss", "seconds_to_target",
     "epoch_seconds", "grad_error", "max_abs_weight_drift", "max_rel_weight_drift", "max_loss_diff", "grad_tol",
     "weight_tol", "scratchnet_loss", "keras_loss", "max_abs_weight_diff", "max_rel_weight_diff", "claim_test_mse",
-    "foreign_parity_drift",
+    "foreign_parity_drift", "epoch_overhead_seconds",
     "tax_seconds_per_epoch", "reference_seconds_per_epoch", "framework_tax", "gemm_seconds_per_epoch", "gemm_share",
 })
 FLAG_COLUMNS = frozenset({"passed", "equivalent", "foreign_parity_passed"})

@@ -109,3 +109,15 @@ def test_each_track_class_has_its_own_setup_cache(bench):
         assert "setup_cache" in vars(cls), cls.__name__
     sites = {(cls.setup_cache.__code__.co_filename, cls.setup_cache.__code__.co_firstlineno) for cls in tracks}
     assert len(sites) == len(tracks)  # three definition sites, hence three asv cache keys
+
+
+def test_cost_model_benchmarks_read_the_recorded_parts(bench, monkeypatch):
+    modules = bench("fast")
+    cost = importlib.import_module("benchmarks.bench_cost_model")
+    cases, fws = cost.CostModel.params
+    assert cases == ["perceptron", "california-2-3-1"] and set(cases) <= set(modules["common"].FAST_CASES)
+    assert fws == ["scratchnet", "keras", "keras-default", "sklearn"]
+    summary = {("perceptron", "keras"): {"seconds_per_step": 2e-4, "epoch_overhead_seconds": 0.04}}
+    bench_obj = cost.CostModel()
+    assert bench_obj.track_seconds_per_step(summary, "perceptron", "keras") == 2e-4
+    assert bench_obj.track_epoch_overhead_seconds(summary, "perceptron", "keras") == 0.04

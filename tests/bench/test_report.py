@@ -25,6 +25,7 @@ from scipy import stats
 from scratchnet.bench import report
 from scratchnet.bench.metrics import CONVERGENCE_DEFINITION
 from scratchnet.bench.report import ReportPaths, build_report
+from scratchnet.bench.report.formatting import fmt_time
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
 CLAIM_CASE = "housing_sgd"
@@ -308,24 +309,32 @@ def test_speed_ratio_parity_and_comparability(full):
         if other.size == 0:
             status = runs.loc[(runs["case"] == case) & (runs["framework"] == fw), "status"]
             assert row["Framework time per epoch"] == status.iloc[0]
-            assert row["Framework/scratchnet"] == "n/a"
+            assert row["Framework/scratchnet [95% CI]"] == "n/a n/a"
             continue
         ratio = np.median(other) / np.median(sn)
-        assert row["Framework/scratchnet"] == (f"{ratio:.0f}×" if ratio >= 100
-                                               else f"{ratio:.3g}×")
-        lo, hi = map(float, re.findall(r"[\d.]+", row["95% CI"]))
+        fmt = lambda r: f"{r:.0f}×" if r >= 100 else f"{r:.3g}×"  # noqa: E731
+        cell, interval = row["Framework/scratchnet [95% CI]"].split(" ", 1)
+        assert cell == fmt(ratio)
+        lo, hi = map(float, re.findall(r"[\d.]+", interval))
         assert lo <= float(f"{ratio:.3g}") <= hi
+        # the cost model's two parts: medians over ok seeds, and the per-step ratio
+        step = {f: ok_values(runs, "seconds_per_step", case=case, mode=mode, framework=f) for f in (fw, "scratchnet")}
+        assert row["Framework per step"] == fmt_time(np.median(step[fw]))
+        assert row["Per step framework/scratchnet"] == fmt(np.median(step[fw]) / np.median(step["scratchnet"]))
+        fixed = ok_values(runs, "epoch_overhead_seconds", case=case, mode=mode, framework=fw)
+        assert row["Framework fixed cost per epoch"] == fmt_time(np.median(fixed))
         checked = parity[parity["case"] == case]
         equivalent = bool(cases.loc[cases["case"] == case, "equivalent"].iloc[0])
+        state, comparison = row["Parity: comparison"].rsplit(": ", 1)
         if checked.empty:
-            assert row["Parity"] == "not checked"
+            assert state == "not checked"
         else:
-            assert row["Parity"].startswith("pass" if checked["passed"].all() else "fail")
-            assert p3(checked["grad_error"].max()) in row["Parity"]
+            assert state.startswith("pass" if checked["passed"].all() else "fail")
+            assert p3(checked["grad_error"].max()) in state
         if not equivalent:
-            assert row["Comparison"] == "not equivalent by design"
+            assert comparison == "not equivalent by design"
         elif not checked.empty and checked["passed"].all():
-            assert row["Comparison"] == "comparable"
+            assert comparison == "comparable"
 
 
 def test_parity_table_matches_parity_csv(full):
@@ -420,16 +429,16 @@ def test_html_is_self_contained_with_one_image_per_figure(full):
     paths, _ = full
     images = check_html(paths)
     runs = load_runs()
-    # summary ratios, claims sensitivity (the fixture's cases.csv claim), one loss grid (6 cases a
-    # figure), convergence, time to event
-    assert len(images) == 1 + 1 + -(-runs["case"].nunique() // 6) + 2
+    # summary ratios, cost model, claims sensitivity (the fixture's cases.csv claim), one loss grid
+    # (6 cases a figure), convergence, time to event
+    assert len(images) == 1 + 1 + 1 + -(-runs["case"].nunique() // 6) + 2
 
 
 def test_figures_are_small_pngs(full):
     paths, _ = full
     names = [p.name for p in paths.figures]
-    assert names == ["summary_speed.png", "claims_sensitivity.png", "loss_curves_1.png", "convergence.png",
-                     "convergence_fraction.png"]
+    assert names == ["summary_speed.png", "cost_model.png", "claims_sensitivity.png", "loss_curves_1.png",
+                     "convergence.png", "convergence_fraction.png"]
     for path in paths.figures:
         data = path.read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) < 200_000
@@ -459,7 +468,7 @@ def test_partial_results_render_with_markers(tmp_path):
     assert "parity.csv: missing" in secs["Missing and failed"]
     assert "No parity check recorded" in secs["Parity"]
     speed = find_row(table_rows(secs["Speed"]), Case=CLAIM_CASE, Mode="native", Framework="keras")
-    assert speed["Comparison"] == "not comparable (parity not checked)"
+    assert speed["Parity: comparison"] == "not checked: not comparable (parity not checked)"
     assert ERROR_MSG in paths.html.read_text(encoding="utf-8")
     check_html(paths)
 
@@ -619,18 +628,22 @@ def test_headline_numbers_recomputed_from_fixture():
     from scratchnet.bench.report import headline
 
     runs = load_runs()
-    ratios = []
-    for (case, mode), group in runs[runs["status"] == "ok"].groupby(["case", "mode"]):
-        if case != "housing_sgd":  # the only equivalent case whose parity passed
-            continue
-        sn = group[group["framework"] == "scratchnet"]["seconds_per_epoch"].median()
-        kr = group[group["framework"] == "keras"]["seconds_per_epoch"].median()
-        ratios.append(kr / sn)
+    # housing_sgd is the only equivalent case whose parity passed; it is summarised in parity mode
+    group = runs[(runs["status"] == "ok") & (runs["case"] == "housing_sgd") & (runs["mode"] == "parity")]
+    med = lambda fw, col: group[group["framework"] == fw][col].median()  # noqa: E731
+    step = med("keras", "seconds_per_step") / med("scratchnet", "seconds_per_step")
+    epoch = med("keras", "seconds_per_epoch") / med("scratchnet", "seconds_per_epoch")
+    fmt = lambda r: f"{r:.0f}×" if r >= 100 else f"{r:.3g}×"  # noqa: E731
     text = headline(FIXTURE)
-    med = float(np.median(ratios))
-    expected = f"{med:.0f}×" if med >= 100 else f"{med:.3g}×"
-    assert f"median {expected}" in text
-    assert f"in {sum(r > 1 for r in ratios)} of {len(ratios)} comparable case/mode pairs" in text
+    # both spend > 50 % of the modelled epoch in steps: the case is step-dominated for the pair
+    assert text.startswith(f"Per optimizer step, scratchnet is faster than its parity-checked Keras twin in "
+                           f"{int(step > 1)} of 1 step-dominated cases (Keras/scratchnet cost per step: "
+                           f"{fmt(step)}; step-dominated")
+    assert (f"Keras also pays a fixed {fmt_time(med('keras', 'epoch_overhead_seconds'))} per epoch whatever the "
+            f"epoch's length (median over cases; scratchnet {fmt_time(med('scratchnet', 'epoch_overhead_seconds'))})"
+            in text)
+    assert f"per epoch, over all 1 comparable cases: Keras/scratchnet {fmt(epoch)} (per step" in text
+    assert f"(per step: median {fmt(step)})" in text
     sn_mse = ok_values(runs, "test_mse", case="housing_sgd", mode="parity", framework="scratchnet")
     assert f"test MSE {mse4(float(np.median(sn_mse)))} (scratchnet)" in text
 

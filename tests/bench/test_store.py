@@ -174,6 +174,7 @@ def _set(text: str, column: str, value: str) -> str:
     (lambda t: t + t.splitlines(keepends=True)[1], "duplicate key"),
     (lambda t: _set(t, "epochs", "three"), "column 'epochs' holds 'three', not an integer"),
     (lambda t: _set(t, "test_mse", "0.1.2"), "column 'test_mse' holds '0.1.2', not a number"),
+    (lambda t: _set(t, "epoch_overhead_seconds", "40ms"), "column 'epoch_overhead_seconds' holds '40ms', not a number"),
     (lambda t: _set(t, "case", ""), "required field 'case' is empty"),
     (lambda t: "\n".join(t.split("\n")[:2]) + "\n\n" + "\n".join(t.split("\n")[2:]), "blank line"),
 ])

@@ -28,8 +28,10 @@ An **adapter** (one module each: ``scratchnet``, ``keras`` (calibrated best), ``
 
 A **Trainer** has::
 
-    train_epoch(X, Y) -> float
-        One epoch on these rows. In parity mode the rows arrive already permuted by the
+    train_epoch(X, Y, batch_size=None) -> float
+        One epoch on these rows, in batches of ``batch_size`` (None: the case's batch size,
+        the whole of ``X`` for a full-batch case). The runner passes ``batch_size`` only for the
+        cost model's epochs of other lengths (:mod:`scratchnet.bench.cost_model`). In parity mode the rows arrive already permuted by the
         harness and the trainer must keep their order (its own shuffling off); in native
         mode the trainer shuffles itself (the framework's own idiom, seeded by ``seed``) when
         the case shuffles. Returns the epoch's training seconds, measured between the
@@ -44,7 +46,7 @@ A **Trainer** has::
         Recorded in the run row; every key must be a column of ``schema.RUN_COLUMNS``
         (e.g. ``keras_steps_per_execution``, ``keras_jit_compile``). The runner reads it after
         ``prepare`` and again after training (so a trainer may fill it lazily).
-    train_epochs(X, Y, epochs, begin_epoch, end_epoch) -> None   (optional)
+    train_epochs(X, Y, epochs, begin_epoch, end_epoch, batch_size=None) -> None   (optional)
         Up to ``epochs`` epochs on these rows in ONE framework call (Keras: one
         ``fit(epochs=epochs)``), for frameworks whose per-call set-up is costly. The runner
         uses it only when it does not re-order rows between epochs (native mode, or parity
@@ -76,7 +78,7 @@ __all__ = ["Adapter", "Trainer", "BUILTINS", "get_adapter", "names", "is_builtin
 
 @runtime_checkable
 class Trainer(Protocol):
-    def train_epoch(self, X: np.ndarray, Y: np.ndarray) -> float: ...
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None = None) -> float: ...
 
     def predict(self, X: np.ndarray) -> np.ndarray: ...
 

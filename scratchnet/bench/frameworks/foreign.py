@@ -51,14 +51,14 @@ class ForeignTrainer:
         self._rng = np.random.default_rng(seed) if mode == "native" and case.shuffle else None
         self._settings = checked
 
-    def train_epoch(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None = None) -> float:
         if self._rng is not None:
             order = self._rng.permutation(X.shape[0])
             X, Y = X[order], Y[order]
         if self.net.description.loss == "sparse_categorical_crossentropy" and Y.ndim == 2 and Y.shape[1] == 1:
             Y = Y.reshape(-1)
         n = X.shape[0]
-        bs = self.case.batch_size or n
+        bs = batch_size or self.case.batch_size or n
         train = self.net.obj.train_on_batch  # unwrapped in the timed loop: no per-step checks
         start = time.perf_counter()
         try:

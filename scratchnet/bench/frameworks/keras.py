@@ -93,17 +93,18 @@ class KerasTrainer:
 
         self._clock = _Clock()
 
-    def train_epoch(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None = None) -> float:
         from ..keras_twin import keras_floatx
 
         self._begin = self._end = time.perf_counter()
         with keras_floatx(self.case.dtype):
-            self.twin.fit(X, Y, batch_size=self.case.batch_size or X.shape[0], epochs=1, shuffle=self._shuffle,
+            self.twin.fit(X, Y, batch_size=batch_size or self.case.batch_size or X.shape[0], epochs=1,
+                          shuffle=self._shuffle,
                           callbacks=[self._clock], verbose=0)
         return self._end - self._begin
 
     def train_epochs(self, X: np.ndarray, Y: np.ndarray, epochs: int, begin_epoch: Callable[[], None],
-                     end_epoch: Callable[[float], bool]) -> None:
+                     end_epoch: Callable[[float], bool], batch_size: int | None = None) -> None:
         """Up to ``epochs`` epochs in ONE ``fit(epochs=epochs)`` call (no per-epoch ``fit`` set-up).
 
         A callback calls ``begin_epoch()`` just before starting each epoch's clock (in
@@ -128,7 +129,7 @@ class KerasTrainer:
         if epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {epochs}")
         with keras_floatx(self.case.dtype):
-            self.twin.fit(X, Y, batch_size=self.case.batch_size or X.shape[0], epochs=int(epochs),
+            self.twin.fit(X, Y, batch_size=batch_size or self.case.batch_size or X.shape[0], epochs=int(epochs),
                           shuffle=self._shuffle, callbacks=[_Epochs()], verbose=0)
 
     def predict(self, X: np.ndarray) -> np.ndarray:

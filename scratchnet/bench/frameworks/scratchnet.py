@@ -49,13 +49,13 @@ class ScratchnetTrainer:
     def diverged(self) -> bool:
         return bool(self.model.diverged)
 
-    def train_epoch(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None = None) -> float:
         if self._rng is not None:
             order = self._rng.permutation(X.shape[0])
             X, Y = X[order], Y[order]
         self._rows = (X, Y)
         self._begin = self._end = time.perf_counter()
-        self.model.fit(X, Y, batch_size=self.case.batch_size, epochs=1, shuffle=False,
+        self.model.fit(X, Y, batch_size=batch_size or self.case.batch_size, epochs=1, shuffle=False,
                        callbacks=[self._clock], verbose=0)
         return self._end - self._begin
 

@@ -124,8 +124,10 @@ class SklearnTrainer:
             return np.argmax(Y, axis=1)
         return np.asarray(Y).ravel().astype(np.int64)
 
-    def train_epoch(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None = None) -> float:
         y = self._target(Y)
+        if batch_size is not None:  # the estimator's batch size is a parameter it reads in each call
+            self.est.batch_size = int(batch_size)
         t0 = time.perf_counter()
         if self._classes is None:
             self.est.partial_fit(X, y)

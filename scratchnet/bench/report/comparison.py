@@ -1,9 +1,10 @@
 """Sections comparing scratchnet with every other framework: speed ratios, MSE tests.
 
 ``speed_blocks(res)``: per case, mode and framework, median seconds per epoch of
-scratchnet and the framework, their ratio with a bootstrap CI, the parity state
-and whether the ratio is comparable (only when parity passed and the case is
-equivalent). ``significance_blocks(res)``: Mann-Whitney U and Welch's t on the ok
+scratchnet and the framework, their ratio with a bootstrap CI, the two parts of the
+cost model (cost per step and its ratio, fixed cost per epoch; ``report.costs``), the
+parity state and whether the ratio is comparable (only when parity passed and the case
+is equivalent). ``significance_blocks(res)``: Mann-Whitney U and Welch's t on the ok
 seeds' test MSE, only for pairs whose runs can differ (``runs_differ``).
 """
 from __future__ import annotations
@@ -36,8 +37,8 @@ def _comparability(res: Results, case: str, state: str, sizes: dict[str, int]) -
     return f"not comparable ({reason})"
 
 
-def _seconds(runs: pd.DataFrame) -> np.ndarray:
-    return finite_values(ok_runs(runs)["seconds_per_epoch"])
+def _seconds(runs: pd.DataFrame, column: str = "seconds_per_epoch") -> np.ndarray:
+    return finite_values(ok_runs(runs)[column])
 
 
 def _speed_row(res: Results, case: str, mode: str, fw: str, host: str = "", runs=None) -> tuple[str, ...]:
@@ -53,17 +54,27 @@ def _speed_row(res: Results, case: str, mode: str, fw: str, host: str = "", runs
         other_time = str(other_runs["status"].value_counts().index[0])
     else:
         other_time = fmt_time(median_of(other))
+    reference_runs = select(runs, framework=REFERENCE_FRAMEWORK)
+    step = {name: _seconds(r, "seconds_per_step") for name, r in (("sn", reference_runs), ("fw", other_runs))}
+    fixed = {name: _seconds(r, "epoch_overhead_seconds") for name, r in (("sn", reference_runs), ("fw", other_runs))}
     return (f"{case} @ {host}" if host else case, mode_label(mode), fw, setting_text(keras_setting(other_runs)),
             fmt_time(median_of(sn)), other_time,
-            fmt_ratio(ratio_of_medians(other, sn)), fmt_interval(lo, hi, fmt_ratio), parity_cell,
-            _comparability(res, case, state, {REFERENCE_FRAMEWORK: sn.size, fw: other.size}))
+            f"{fmt_ratio(ratio_of_medians(other, sn))} {fmt_interval(lo, hi, fmt_ratio)}",
+            fmt_time(median_of(step["sn"])), fmt_time(median_of(step["fw"])),
+            fmt_ratio(ratio_of_medians(step["fw"], step["sn"])),
+            fmt_time(median_of(fixed["sn"])), fmt_time(median_of(fixed["fw"])),
+            f"{parity_cell}: {_comparability(res, case, state, {REFERENCE_FRAMEWORK: sn.size, fw: other.size})}")
 
 
 def speed_blocks(res: Results) -> list[Block]:
     """Section builder: every framework's time per epoch against scratchnet's, per case and mode."""
     headers = ("Case", "Mode", "Framework", "Keras setting", "scratchnet time per epoch",
-               "Framework time per epoch", "Framework/scratchnet", "95% CI", "Parity",
-               "Comparison")
+               "Framework time per epoch", "Framework/scratchnet [95% CI]", "scratchnet per step",
+               "Framework per step", "Per step framework/scratchnet", "scratchnet fixed cost per epoch",
+               "Framework fixed cost per epoch", "Parity: comparison")
+    short = ("Case", "Mode", "Framework", "Keras setting", "scratchnet", "framework", "× [95% CI]",
+             "scratchnet", "framework", "×", "scratchnet", "framework", "Parity: comparison")
+    header_groups = (("", 4), ("Time per epoch", 3), ("Cost per step", 3), ("Fixed cost per epoch", 2), ("", 1))
     others = [fw for fw in frameworks_of(res) if fw != REFERENCE_FRAMEWORK]
     rows = []
     for case in case_order(res):
@@ -71,13 +82,15 @@ def speed_blocks(res: Results) -> list[Block]:
             groups = by_host(select(res.runs, case=case, mode=mode))  # ratios pair runs of one host only
             rows += [_speed_row(res, case, mode, fw, host if len(groups) > 1 else "", runs)
                      for host, runs in groups for fw in others]
-    note = para("Ratio of median seconds per epoch (above 1: scratchnet is faster). CI: seeds "
+    note = para("Ratio of median seconds per epoch (above 1: scratchnet is faster); per step and fixed "
+                "cost per epoch: the two parts of the cost model (see Fixed cost per epoch and cost per "
+                "step), medians over ok seeds. CI: seeds "
                 f"of each framework resampled independently, {N_RESAMPLES} resamples, "
                 "percentile interval. A ratio is called comparable only when the case's "
                 "parity check passed. Keras setting: the steps_per_execution and jit_compile "
                 "the runs used (keras: the fastest in its calibration, see keras_calibration.json; "
                 "keras-default: compile()'s defaults).")
-    return [Heading(2, "Speed"), note, table_block(headers, rows)]
+    return [Heading(2, "Speed"), note, table_block(headers, rows, header_groups, short)]
 
 
 def ok_test_mse(res: Results, case: str, mode: str, fw: str) -> np.ndarray:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from .blocks import Block, fold
 from .claims import claims_blocks
 from .convergence import convergence_blocks
+from .costs import cost_blocks
 from .comparison import significance_blocks, speed_blocks
 from .figures import figure_blocks
 from .foreign import foreign_blocks
@@ -48,6 +49,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     title_blocks,
     headline_blocks,
     lead_blocks,                 # summary figure + one-row-per-case table
+    cost_blocks,                 # fixed cost per epoch and cost per step, the model's check
     claims_blocks,               # tutorial claims and their verdicts
     figure_blocks,               # loss curves (small multiples), convergence
     grid_blocks,                 # test MSE against each grid setting (grid runs only)

@@ -1,8 +1,14 @@
-"""The headline: one sentence with the report's main numbers.
+"""The headline: the report's main numbers in a few clauses, computed from the tables only.
 
-``headline(results_dir) -> str`` (what the README quotes) and
-``headline_blocks(res)`` (the report's Headline section) share
-``headline_text(res)``, computed from the tables only.
+``headline(results_dir) -> str`` (what the README quotes) and ``headline_blocks(res)`` (the
+report's Headline section) share ``_headline_text(res)``.
+
+Speed leads with the cost PER STEP (``report.costs``): the median Keras/scratchnet ratio of the
+cost of one optimizer step over the step-dominated cases (``costs.STEP_DOMINATED_SHARE``), then
+each framework's fixed cost per epoch in its own clause -- the reason per-epoch ratios on tiny
+cases are large -- and only then the per-epoch ratio over all comparable cases, with the per-step
+median beside it. Comparable: the case is equivalent and its parity check passed; each case in
+its primary mode. Tables without a cost model (older runs) get the per-epoch sentence alone.
 """
 from __future__ import annotations
 
@@ -11,17 +17,102 @@ from pathlib import Path
 import numpy as np
 from .blocks import Block, Heading, para
 from .comparison import ok_test_mse
-from .formatting import fmt_mse, fmt_ratio
+from .costs import STEP_DOMINATED_SHARE, case_costs, step_ratios
+from .formatting import fmt_mse, fmt_ratio, fmt_time
 from .parity_table import parity_state
 from .stats import ratio_of_medians
 from .tables import (
-    Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results, main_cases,
-    keras_setting, main_host, median_of, modes_of, ok_runs, run_frameworks, select, setting_text,
+    REFERENCE_FRAMEWORK, Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results,
+    main_cases, keras_setting, main_host, median_of, modes_of, ok_runs, run_frameworks, select, setting_text,
 )
 
 
+def _comparable(res: Results, case: str) -> bool:
+    return is_equivalent(res, case) is not False and parity_state(res, case)[0] == "pass"
+
+
+def _span(values: np.ndarray) -> str:
+    if values.size == 1:
+        return fmt_ratio(float(values[0]))
+    return (f"median {fmt_ratio(float(np.median(values)))}, range {fmt_ratio(float(values.min()))} to "
+            f"{fmt_ratio(float(values.max()))}")
+
+
+def _cost_clauses(res: Results) -> list[str]:
+    """Per-step ratio first, then the fixed costs, then the per-epoch ratio (module docstring)."""
+    costs = case_costs(res)
+    ratios = step_ratios(res)
+    if ratios.empty:
+        return []
+    keras = ratios[(ratios["framework"] == "keras") & ratios["case"].map(lambda c: _comparable(res, c))]
+    if keras.empty:
+        return []
+    parts = []
+    dom = keras[keras["step_dominated"]]
+    if len(dom):
+        r = dom["step_ratio"].to_numpy(dtype=float)
+        parts.append(f"per optimizer step, scratchnet is faster than its parity-checked Keras twin in "
+                     f"{int(np.sum(r > 1))} of {r.size} step-dominated cases (Keras/scratchnet cost per step: "
+                     f"{_span(r)}; step-dominated: steps take at least "
+                     f"{STEP_DOMINATED_SHARE:.0%} of both frameworks' epoch time)")
+    overhead = {fw: median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
+                for fw in ("keras", REFERENCE_FRAMEWORK)}
+    fixed = keras[~keras["step_dominated"]]
+    text = (f"Keras also pays a fixed {fmt_time(overhead['keras'])} per epoch whatever the epoch's length "
+            f"(median over cases; scratchnet {fmt_time(overhead[REFERENCE_FRAMEWORK])})")
+    if len(fixed):
+        e = fixed["epoch_ratio"].to_numpy(dtype=float)
+        s = fixed["step_ratio"].to_numpy(dtype=float)
+        text += (f", which is why it is {fmt_ratio(float(e.min()))} to {fmt_ratio(float(e.max()))} slower per "
+                 f"epoch on the {e.size} cases where that fixed cost dominates (median "
+                 f"{fmt_ratio(float(np.median(e)))}; per step there: median {fmt_ratio(float(np.median(s)))})")
+    parts.append(text)
+    e = keras["epoch_ratio"].to_numpy(dtype=float)
+    s = keras["step_ratio"].to_numpy(dtype=float)
+    parts.append(f"per epoch, over all {e.size} comparable cases: Keras/scratchnet {_span(e)} "
+                 f"(per step: median {fmt_ratio(float(np.median(s)))})")
+    return parts
+
+
+def _other_cost_clauses(res: Results) -> list[str]:
+    """Per framework besides scratchnet and keras: per step on its step-dominated cases, its
+    fixed cost per epoch, and per epoch over every case it timed."""
+    costs = case_costs(res)
+    ratios = step_ratios(res)
+    clauses = []
+    for fw in run_frameworks(res):
+        if fw in (REFERENCE_FRAMEWORK, "keras"):
+            continue
+        mine = ratios[ratios["framework"] == fw]
+        if mine.empty:
+            continue
+        dom = mine[mine["step_dominated"]]["step_ratio"].to_numpy(dtype=float)
+        e = mine["epoch_ratio"].to_numpy(dtype=float)
+        overhead = median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
+        step = (f"faster per step in {int(np.sum(dom > 1))} of {dom.size} step-dominated cases "
+                f"({fw}/scratchnet median {fmt_ratio(float(np.median(dom)))})" if dom.size
+                else "no case is step-dominated for the pair")
+        clauses.append(f"against {fw}, scratchnet is {step}; {fw} pays a fixed {fmt_time(overhead)} per epoch, "
+                       f"and is slower per epoch in {int(np.sum(e > 1))} of {e.size} cases (median "
+                       f"{fmt_ratio(float(np.median(e)))})")
+    return clauses
+
+
 def _headline_text(res: Results) -> str:
-    """One sentence with the report's main numbers, computed from the tables."""
+    """The report's main numbers, computed from the tables."""
+    parts = _cost_clauses(res)
+    cost_model = bool(parts)
+    if cost_model:
+        parts[0] = parts[0][0].upper() + parts[0][1:]
+        parts += [c for c in [_keras_settings_clause(res)] if c] + _other_cost_clauses(res)
+    else:
+        parts = _epoch_clauses(res)
+    parts += _claim_clauses(res)
+    return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
+
+
+def _epoch_clauses(res: Results) -> list[str]:
+    """Tables without a cost model: the per-epoch ratios alone."""
     parts = []
     ratios, comparable = [], []
     for case in main_cases(res):
@@ -40,11 +131,15 @@ def _headline_text(res: Results) -> str:
         parts.append(f"scratchnet trains faster per epoch than its parity-checked Keras twin in {faster} of "
                      f"{r.size} comparable case/mode pairs (Keras/scratchnet time per epoch: median "
                      f"{fmt_ratio(float(np.median(r)))}, range {fmt_ratio(float(r.min()))} to "
-                     f"{fmt_ratio(float(r.max()))})")
+                     f"{fmt_ratio(float(r.max()))}; no cost model recorded, so per step is unknown)")
     settings = _keras_settings_clause(res)
     if settings:
         parts.append(settings)
-    parts += _other_framework_clauses(res)
+    return parts + _other_framework_clauses(res)
+
+
+def _claim_clauses(res: Results) -> list[str]:
+    parts = []
     for case in main_cases(res):
         meta = case_meta(res, case)
         if meta is None or not str(meta.get("claim", "") or "").strip() or str(meta["claim"]) == "nan":
@@ -61,7 +156,7 @@ def _headline_text(res: Results) -> str:
             text += f" vs {fmt_mse(median_of(pk))} (the tutorial's published Keras model)"
         text += f", claimed {fmt_mse(float(meta['claim_test_mse']))}"
         parts.append(text)
-    return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
+    return parts
 
 
 def _seconds(runs) -> np.ndarray:

@@ -1,10 +1,11 @@
 """The top of the report: the answer first.
 
 ``lead_blocks(res)`` is a section builder giving, in this order, the summary figure
-(per case: every framework's time per epoch relative to scratchnet, median ratio
-with its 95 % bootstrap CI, log scale; cases whose parity check passed drawn with
-filled markers) and one compact table with one row per case: test MSE, convergence
-epoch and time per epoch per framework, and the ratios to scratchnet.
+(per case: every framework's cost per optimizer step relative to scratchnet's -- the cost
+model's ``seconds_per_step``, see ``report.costs`` -- median ratio with its 95 % bootstrap
+CI, log scale; cases whose parity check passed drawn with filled markers, cases where the
+fixed cost per epoch dominates marked) and one compact table with one row per case: test
+MSE, convergence epoch and time per epoch per framework, and the per-step ratios to scratchnet.
 
 Each case is summarised in its primary mode (``tables.primary_mode``: parity when
 the case has parity runs). Every framework label present in runs.csv gets a column,
@@ -23,6 +24,7 @@ from .blocks import Block, Columns, Heading, Image, para, table_block
 from .formatting import NA, fmt_mse, fmt_ratio, fmt_time, mode_label
 from .convergence import compact_convergence_cell
 from .parity_table import parity_state
+from .costs import step_ratios
 from .plotting import framework_color, framework_marker, png
 from .stats import ratio_ci, ratio_of_medians
 from .tables import (
@@ -38,9 +40,13 @@ def _short(fw: str) -> str:
     return SHORT_NAMES.get(fw, fw)
 
 
-def _seconds(runs: pd.DataFrame) -> np.ndarray:
-    values = finite_values(ok_runs(runs)["seconds_per_epoch"])
+def _seconds(runs: pd.DataFrame, column: str = "seconds_per_epoch") -> np.ndarray:
+    values = finite_values(ok_runs(runs)[column])
     return values[values > 0]
+
+
+def _per_step(runs: pd.DataFrame) -> np.ndarray:
+    return _seconds(runs, "seconds_per_step")
 
 
 def _why_empty(runs: pd.DataFrame) -> str:
@@ -76,7 +82,7 @@ def _time_cell(runs: pd.DataFrame) -> str:
 
 
 def _ratio_cell(runs: pd.DataFrame, reference: np.ndarray) -> str:
-    values = _seconds(runs)
+    values = _per_step(runs)
     if not values.size:
         return _why_empty(runs) if ok_runs(runs).empty else NA
     return fmt_ratio(ratio_of_medians(values, reference)) if reference.size else NA
@@ -117,17 +123,17 @@ def summary_table(res: Results) -> list[Block]:
         short += [_short(fw) for fw in fws]
         groups.append((label + unit, len(fws)))
     if others:
-        headers += [f"Time per epoch {fw}/{REFERENCE_FRAMEWORK}" for fw in others]
+        headers += [f"Time per step {fw}/{REFERENCE_FRAMEWORK}" for fw in others]
         short += [_short(fw) for fw in others]
-        groups.append(("× scratchnet time", len(others)))
+        groups.append(("× scratchnet time per step", len(others)))
     rows = []
     timed_res = same_host_runs(res)  # times and ratios pair runs of one host only
     for case in main_cases(res):
         mode = primary_mode(res, case)
         runs = {fw: _group(res, case, mode, fw) for fw in fws}
         timed = {fw: _group(timed_res, case, mode, fw) for fw in fws}  # times: one host's runs
-        reference = {m: _seconds(select(timed_res.runs, case=case, mode=m or mode,
-                                        framework=REFERENCE_FRAMEWORK))
+        reference = {m: _per_step(select(timed_res.runs, case=case, mode=m or mode,
+                                         framework=REFERENCE_FRAMEWORK))
                      for m in {other for _, other in timed.values()}}
         rows.append((
             case, _mode_cell(res, case, mode),
@@ -142,35 +148,38 @@ def summary_table(res: Results) -> list[Block]:
                 "brackets (ratios then against scratchnet in that mode). Medians over ok seeds; "
                 "convergence epoch: to the case's shared target loss, a seed that never reached it "
                 "counting as later than any epoch; \"(k/n)\": k of n ok seeds converged; \"> N\": "
-                "half or more did not reach it within N epochs; \"× scratchnet time\": median "
-                "time per epoch divided by scratchnet's (above 1: scratchnet is faster)."
+                "half or more did not reach it within N epochs; \"× scratchnet time per step\": "
+                "median cost of one optimizer step (the cost model's, without the fixed cost per "
+                "epoch) divided by scratchnet's (above 1: scratchnet is faster)."
                 + (f" Columns: {names}." if names else ""))
     return [table_block(headers, rows, groups, short, anchor="summary-table"), note]
 
 
-def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, bool]]:
-    """(case, framework, ratio, ci low, ci high, parity passed) for every drawable pair."""
+def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, bool, bool]]:
+    """(case, framework, per-step ratio, ci low, ci high, parity passed, step-dominated) for
+    every drawable pair."""
     points = []
     others = [fw for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
     timed_res = same_host_runs(res)  # ratios pair runs of one host only
+    dominated = {(r.case, r.framework): r.step_dominated for r in step_ratios(res).itertuples()}
     for case in main_cases(res):
         mode = primary_mode(res, case)
-        reference = _seconds(select(timed_res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
+        reference = _per_step(select(timed_res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
         passed = parity_state(res, case)[0] == "pass"
         for fw in others:
             runs, other_mode = _group(timed_res, case, mode, fw)
-            values = _seconds(runs)
-            base = reference if not other_mode else _seconds(select(
+            values = _per_step(runs)
+            base = reference if not other_mode else _per_step(select(
                 timed_res.runs, case=case, mode=other_mode, framework=REFERENCE_FRAMEWORK))
             ratio = ratio_of_medians(values, base) if base.size else float("nan")
             if values.size and np.isfinite(ratio) and ratio > 0:
                 lo, hi = ratio_ci(values, base)
-                points.append((case, fw, ratio, lo, hi, passed))
+                points.append((case, fw, ratio, lo, hi, passed, dominated.get((case, fw), True)))
     return points
 
 
 def summary_figure(res: Results) -> Image | None:
-    """Per case: each framework's time per epoch relative to scratchnet (log scale, 95% CI)."""
+    """Per case: each framework's cost per step relative to scratchnet's (log scale, 95% CI)."""
     points = _ratio_points(res)
     if not points:
         return None
@@ -179,7 +188,8 @@ def summary_figure(res: Results) -> Image | None:
     fig = Figure(figsize=(4.1, 1.1 + 0.17 * len(cases) * max(1, len(fws)) ** 0.5))
     ax = fig.add_subplot()
     step = 0.6 / max(1, len(fws))
-    for case, fw, ratio, lo, hi, passed in points:
+    fixed_cost = {case for case, *_, dominated in points if not dominated}
+    for case, fw, ratio, lo, hi, passed, _ in points:
         y = cases.index(case) + (fws.index(fw) - (len(fws) - 1) / 2) * step
         color = framework_color(fw, fws)
         if np.isfinite(lo) and np.isfinite(hi) and lo > 0:
@@ -193,16 +203,16 @@ def summary_figure(res: Results) -> Image | None:
             label="hollow: no passed parity check")
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
-    ax.set_yticks(range(len(cases)), cases, fontsize=7)
+    ax.set_yticks(range(len(cases)), [f"{c} *" if c in fixed_cost else c for c in cases], fontsize=7)
     ax.set_ylim(len(cases) - 0.5, -0.5)
-    ax.set_xlabel("time per epoch ÷ scratchnet's (×, log scale)\n"
-                  "right of 1: scratchnet faster", fontsize=7)
+    ax.set_xlabel("cost per optimizer step ÷ scratchnet's (×, log scale)\n"
+                  "right of 1: scratchnet faster; *: fixed cost per epoch dominates", fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(True, axis="x", which="both", alpha=0.3)
     ax.legend(fontsize=6.5, loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=3,
               frameon=False)
-    caption = ("Time per epoch of each framework divided by scratchnet's, per case "
-               "(median ratio, 95% bootstrap CI; filled: parity check passed)")
+    caption = ("Cost per optimizer step ÷ scratchnet's, per case (fixed cost per epoch excluded; "
+               "median, 95% bootstrap CI; filled: parity passed; *: a fixed cost dominates the epoch)")
     return Image(SUMMARY_FIGURE, caption, png(fig), anchor="summary-figure")
 
 

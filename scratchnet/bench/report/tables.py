@@ -35,7 +35,7 @@ from ..schema import (
 RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "status",
             "message", "started_at", "memory_method",
             "foreign_target", "foreign_parity_passed", "foreign_parity_message",
-            "host", "cpu_model", "threads", "base_case")
+            "host", "cpu_model", "threads", "base_case", "cost_model_steps", "cost_model_note")
 
 
 EPOCH_TEXT = ("case", "framework", "mode", "dtype", "fingerprint")

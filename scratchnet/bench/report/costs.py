@@ -1,0 +1,185 @@
+"""The speed story in two parts: each framework's fixed cost per epoch and its cost per step.
+
+Every ok run records ``epoch_overhead_seconds`` and ``seconds_per_step`` (the cost model of
+:mod:`scratchnet.bench.cost_model`: ``time = overhead + steps x per-step``). This module turns
+them into the report's figures:
+
+* :func:`case_costs` -- one row per main case and framework (primary mode, or the framework's
+  first mode with a cost model when it has none there; one host): the
+  medians over ok seeds of steps per epoch, measured epoch time, the epoch time the model
+  predicts (``overhead + steps x per-step`` per run), per-step cost, overhead, and the model's
+  error (predicted / measured - 1, medians of the seeds).
+* :func:`step_ratios` -- per case and framework, the framework's median cost per step over
+  scratchnet's, with its bootstrap CI, and whether the case is *step-dominated* for the pair.
+* Rule (``STEP_DOMINATED_SHARE``): a case is step-dominated for a pair when, for BOTH
+  frameworks, the steps take at least half of a modelled epoch:
+  ``steps x per-step >= overhead``. Only there does a per-epoch ratio measure training; on the
+  other cases it measures the larger fixed cost.
+* :func:`cost_blocks` -- the section: a log-log figure of time per epoch against steps per epoch
+  (a marker per case and framework, each framework's line drawn from its median overhead and
+  median per-step cost over the cases) and one table per framework: fixed cost per epoch, cost
+  per step, and how well the model predicts the measured epochs (its worst case named).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..cost_model import step_share
+from .blocks import Block, Heading, Image, para, table_block
+from .formatting import NA, fmt_ratio, fmt_time
+from .plotting import framework_color, framework_marker, png
+from .stats import ratio_ci, ratio_of_medians
+from .tables import (
+    REFERENCE_FRAMEWORK, Results, main_cases, median_of, modes_of, ok_runs, primary_mode,
+    run_frameworks, same_host_runs, select,
+)
+
+STEP_DOMINATED_SHARE = 0.5
+COST_FIGURE = "cost_model.png"
+CASE_COST_COLUMNS = ("case", "mode", "framework", "runs", "steps_per_epoch", "seconds_per_epoch",
+                     "predicted_seconds_per_epoch", "model_error", "seconds_per_step",
+                     "epoch_overhead_seconds", "step_share")
+
+
+def _modelled(runs: pd.DataFrame) -> pd.DataFrame:
+    """The ok runs with a finite cost model and epoch time."""
+    ok = ok_runs(runs)
+    if ok.empty:
+        return ok
+    cols = ("seconds_per_step", "epoch_overhead_seconds", "steps_per_epoch", "seconds_per_epoch")
+    values = ok[list(cols)].apply(pd.to_numeric, errors="coerce")
+    return ok[np.isfinite(values.to_numpy(dtype=float)).all(axis=1)]
+
+
+def _framework_runs(res: Results, timed: Results, case: str, fw: str) -> tuple[str, pd.DataFrame]:
+    """(mode, modelled runs) of ``fw`` on ``case``: the primary mode, else its first mode with runs."""
+    primary = primary_mode(res, case)
+    for mode in [primary, *(m for m in modes_of(res, case) if m != primary)]:
+        runs = _modelled(select(timed.runs, case=case, mode=mode, framework=fw))
+        if len(runs):
+            return mode, runs
+    return primary, runs
+
+
+def case_costs(res: Results) -> pd.DataFrame:
+    """One row per main case and framework with a cost model (module docstring)."""
+    rows = []
+    timed = same_host_runs(res)  # one host's runs per case
+    for case in main_cases(res):
+        for fw in run_frameworks(res):
+            mode, runs = _framework_runs(res, timed, case, fw)
+            if runs.empty:
+                continue
+            o = runs["epoch_overhead_seconds"].to_numpy(dtype=float)
+            s = runs["seconds_per_step"].to_numpy(dtype=float)
+            n = runs["steps_per_epoch"].to_numpy(dtype=float)
+            measured = runs["seconds_per_epoch"].to_numpy(dtype=float)
+            predicted = o + n * s
+            rows.append({"case": case, "mode": mode, "framework": fw, "runs": len(runs),
+                         "steps_per_epoch": float(np.median(n)), "seconds_per_epoch": float(np.median(measured)),
+                         "predicted_seconds_per_epoch": float(np.median(predicted)),
+                         "model_error": float(np.median(predicted) / np.median(measured) - 1.0),
+                         "seconds_per_step": float(np.median(s)), "epoch_overhead_seconds": float(np.median(o)),
+                         "step_share": _share(runs)})
+    return pd.DataFrame(rows, columns=list(CASE_COST_COLUMNS))
+
+
+def _share(runs: pd.DataFrame) -> float:
+    """Median over ``runs`` of the fraction of the modelled epoch spent in steps."""
+    return float(np.median(step_share(runs["epoch_overhead_seconds"].to_numpy(dtype=float),
+                                      runs["seconds_per_step"].to_numpy(dtype=float),
+                                      runs["steps_per_epoch"].to_numpy(dtype=float))))
+
+
+def step_ratios(res: Results) -> pd.DataFrame:
+    """Per main case and framework other than scratchnet (in the framework's mode of
+    :func:`case_costs`): median per-step cost over scratchnet's, its 95 % CI, the per-epoch
+    ratio, and whether the case is step-dominated for the pair (the two run sets compared)."""
+    timed = same_host_runs(res)
+    rows = []
+    for case in main_cases(res):
+        for fw in run_frameworks(res):
+            if fw == REFERENCE_FRAMEWORK:
+                continue
+            mode, other = _framework_runs(res, timed, case, fw)
+            sn = _modelled(select(timed.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
+            if other.empty or sn.empty:
+                continue
+            a = other["seconds_per_step"].to_numpy(dtype=float)
+            b = sn["seconds_per_step"].to_numpy(dtype=float)
+            lo, hi = ratio_ci(a, b)
+            rows.append({"case": case, "mode": mode, "framework": fw, "step_ratio": ratio_of_medians(a, b),
+                         "ci_low": lo,
+                         "ci_high": hi,
+                         "epoch_ratio": ratio_of_medians(other["seconds_per_epoch"].to_numpy(dtype=float),
+                                                         sn["seconds_per_epoch"].to_numpy(dtype=float)),
+                         "step_dominated": bool(min(_share(sn), _share(other)) >= STEP_DOMINATED_SHARE)})
+    return pd.DataFrame(rows, columns=["case", "mode", "framework", "step_ratio", "ci_low", "ci_high",
+                                       "epoch_ratio", "step_dominated"])
+
+
+def _cost_figure(costs: pd.DataFrame) -> Image | None:
+    if costs.empty:
+        return None
+    fws = list(dict.fromkeys(costs["framework"]))
+    fig = Figure(figsize=(5.2, 3.4))
+    ax = fig.add_subplot()
+    steps = costs["steps_per_epoch"].to_numpy(dtype=float)
+    grid = np.geomspace(max(1.0, steps.min() / 1.5), steps.max() * 1.5, 200)
+    for fw in fws:
+        rows = costs[costs["framework"] == fw]
+        color = framework_color(fw, fws)
+        ax.plot(rows["steps_per_epoch"], rows["seconds_per_epoch"], framework_marker(fw), color=color,
+                markersize=5, alpha=0.85, label=fw, linestyle="none")
+        o = max(float(np.median(rows["epoch_overhead_seconds"])), 0.0)
+        s = float(np.median(rows["seconds_per_step"]))
+        ax.plot(grid, o + grid * s, color=color, linewidth=1.2, alpha=0.9)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("optimizer steps per epoch (log)", fontsize=8)
+    ax.set_ylabel("seconds per epoch (log)", fontsize=8)
+    ax.tick_params(which="both", labelsize=7)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    caption = ("Median time per epoch against steps per epoch, one marker per case and framework; "
+               "each line is that framework's median fixed cost per epoch + steps × its median cost "
+               "per step over the cases (cases differ in network size, so markers scatter around it). "
+               "Where a line is flat, the fixed cost dominates the epoch.")
+    return Image(COST_FIGURE, caption, png(fig), anchor="cost-model-figure")
+
+
+def _framework_row(fw: str, rows: pd.DataFrame, ratios: pd.DataFrame) -> tuple[str, ...]:
+    worst = rows.iloc[int(np.argmax(np.abs(rows["model_error"].to_numpy(dtype=float))))]
+    mine = ratios[(ratios["framework"] == fw) & ratios["step_dominated"]]["step_ratio"].to_numpy(dtype=float)
+    return (fw, str(len(rows)),
+            f"{fmt_time(median_of(rows['epoch_overhead_seconds'].to_numpy(dtype=float)))} "
+            f"({fmt_time(rows['epoch_overhead_seconds'].min())} to {fmt_time(rows['epoch_overhead_seconds'].max())})",
+            f"{fmt_time(rows['seconds_per_step'].min())} to {fmt_time(rows['seconds_per_step'].max())}",
+            fmt_ratio(median_of(mine)) + f" ({mine.size} cases)" if mine.size else NA,
+            f"{median_of(np.abs(rows['model_error'].to_numpy(dtype=float))):.0%}",
+            f"{worst['case']}: {fmt_time(worst['predicted_seconds_per_epoch'])} predicted, "
+            f"{fmt_time(worst['seconds_per_epoch'])} measured ({worst['model_error']:+.0%})")
+
+
+def cost_blocks(res: Results) -> list[Block]:
+    """Section builder: fixed cost per epoch and cost per step per framework, the figure, the check."""
+    costs = case_costs(res)
+    heading = Heading(2, "Fixed cost per epoch and cost per step")
+    if costs.empty:
+        return [heading, para("No run recorded a cost model (epoch_overhead_seconds, seconds_per_step).")]
+    ratios = step_ratios(res)
+    headers = ("Framework", "Cases", "Fixed cost per epoch: median (range)", "Cost per step (range)",
+               "Per step ÷ scratchnet, step-dominated cases (median)", "Model error, median |e|",
+               "Worst case of the model check")
+    table = table_block(headers, [_framework_row(fw, costs[costs["framework"] == fw], ratios)
+                                  for fw in dict.fromkeys(costs["framework"])], anchor="cost-model-table")
+    note = para("Each run's epoch time is modelled as a fixed cost per epoch plus a cost per optimizer step, "
+                "both measured after training from extra epochs of several lengths timed as the run's own "
+                "epochs were (definitions: scratchnet/bench/cost_model.py). The check: the model's epoch time, "
+                "overhead + steps per epoch × per step, against the median epoch time the run recorded "
+                "(medians over seeds, per case, primary mode). A case is step-dominated for a pair when "
+                f"steps take at least {STEP_DOMINATED_SHARE:.0%} of both frameworks' modelled epochs.")
+    figure = _cost_figure(costs)
+    return [heading, *( [figure] if figure else []), table, note]

@@ -1,0 +1,162 @@
+"""The cost model of an epoch (scratchnet.bench.cost_model) and the report's rule built on it.
+
+* the fit recovers a known fixed cost and per-step cost from synthetic timings (exact through
+  two lengths, within noise through several);
+* the measurement drives a trainer through epochs of the planned lengths at the case's batch
+  size, keeps the median of the rounds, and says why when a trainer cannot be timed that way;
+* a real run records both columns, and they predict the run's own epoch time;
+* the headline's step-dominated rule, on both sides of its boundary.
+"""
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scratchnet.bench import cost_model
+from scratchnet.bench.cases import CASES
+from scratchnet.bench.cost_model import epoch_rows, fit_cost_model, measure_cost_model, plan_lengths
+from scratchnet.bench.runner import run_case
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
+
+
+def test_two_lengths_give_the_line_exactly():
+    model = fit_cost_model([1, 6700], [0.040 + 1.5e-5, 0.040 + 6700 * 1.5e-5])
+    assert model.epoch_overhead_seconds == pytest.approx(0.040, rel=1e-9)
+    assert model.seconds_per_step == pytest.approx(1.5e-5, rel=1e-9)
+    assert model.predict(100) == pytest.approx(0.040 + 100 * 1.5e-5, rel=1e-9)
+
+
+def test_noisy_timings_recover_overhead_and_slope():
+    rng = np.random.default_rng(7)
+    steps = np.repeat([1, 4, 128], 20)
+    overhead, per_step = 0.030, 2.0e-4
+    seconds = (overhead + steps * per_step) * (1 + 0.03 * rng.standard_normal(steps.size))
+    model = fit_cost_model(steps, seconds)
+    assert model.epoch_overhead_seconds == pytest.approx(overhead, rel=0.03)
+    assert model.seconds_per_step == pytest.approx(per_step, rel=0.05)
+
+
+def test_relative_residuals_keep_a_tiny_epoch_from_being_swamped():
+    # a 1-step epoch of 20 us beside a 128-step one of 2.6 ms: the fit must still pass near 20 us
+    model = fit_cost_model([1, 4, 128], [20e-6, 50e-6, 2.6e-3])
+    assert abs(model.predict(1) / 20e-6 - 1) < 0.3 and abs(model.predict(4) / 50e-6 - 1) < 0.3
+
+
+@pytest.mark.parametrize("steps, seconds, message", [
+    ([4, 4], [0.1, 0.2], "at least two distinct epoch lengths"),
+    ([1, 2], [0.1, 0.0], "must be positive"),
+    ([1, 2], [0.1, math.nan], "must be finite"),
+    ([1, 2, 3], [0.1, 0.2], "1-d of one length"),
+])
+def test_unusable_timings_are_refused(steps, seconds, message):
+    with pytest.raises(ValueError, match=message):
+        fit_cost_model(steps, seconds)
+
+
+def test_lengths_plan():
+    assert plan_lengths(1, 20e-6) == (1, cost_model.LONG_MIN_STEPS)          # tiny: stretched to 128 steps
+    assert plan_lengths(4, 80e-6) == (1, 4, cost_model.LONG_MIN_STEPS)       # the case's own length kept
+    assert plan_lengths(6700, 0.15) == (1, 6700)                             # the full epoch
+    # an epoch of 6700 steps of 1 ms: (rounds + warm-up) x 6.7 s exceeds the budget, the long length shrinks
+    short, long = plan_lengths(6700, 6.7)
+    assert short == 1 and (cost_model.ROUNDS + 1) * long * 1e-3 <= cost_model.BUDGET_SECONDS
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        plan_lengths(0, 1.0)
+
+
+def test_epoch_rows_repeat_the_data_in_order():
+    X = np.arange(10.0).reshape(5, 2)
+    Y = np.arange(5.0).reshape(5, 1)
+    Xm, Ym = epoch_rows(X, Y, 3, 4)
+    assert Xm.shape == (12, 2) and Ym[:, 0].tolist() == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]
+
+
+class _SyntheticTrainer:
+    """An epoch of m batches 'takes' overhead + m * per_step seconds (two calls 3x slower)."""
+
+    def __init__(self, overhead, per_step, batch):
+        self.overhead, self.per_step, self.batch = overhead, per_step, batch
+        self.calls, self.between = [], 0
+
+    def train_epoch(self, X, Y, batch_size=None):
+        assert batch_size == self.batch and X.shape[0] % batch_size == 0
+        steps = X.shape[0] // batch_size
+        self.calls.append(steps)
+        slow = 3.0 if len(self.calls) in (5, 10) else 1.0  # outliers (lengths 4 and 1) the median ignores
+        return slow * (self.overhead + steps * self.per_step)
+
+
+def test_measurement_recovers_synthetic_costs_and_ignores_outliers():
+    trainer = _SyntheticTrainer(0.045, 1e-4, batch=32)
+    X, Y = np.zeros((100, 3)), np.zeros((100, 1))
+    columns = measure_cost_model(trainer.train_epoch, X, Y, batch_size=32, steps_per_epoch=4,
+                                 seconds_per_epoch=0.0454, between=lambda: setattr(trainer, "between",
+                                                                                    trainer.between + 1))
+    assert columns["epoch_overhead_seconds"] == pytest.approx(0.045, rel=1e-9)
+    assert columns["seconds_per_step"] == pytest.approx(1e-4, rel=1e-9)
+    assert columns["cost_model_steps"] == "1/4/128" and columns["cost_model_note"] == ""
+    rounds = cost_model.ROUNDS + 1
+    assert trainer.calls == [1, 4, 128] * rounds and trainer.between == 3 * rounds
+
+
+def test_a_trainer_without_batch_size_is_named_not_guessed():
+    def train_epoch(X, Y):
+        return 0.1
+
+    columns = measure_cost_model(train_epoch, np.zeros((4, 1)), np.zeros((4, 1)), batch_size=1,
+                                 steps_per_epoch=4, seconds_per_epoch=0.1)
+    assert math.isnan(columns["seconds_per_step"]) and math.isnan(columns["epoch_overhead_seconds"])
+    assert "takes no batch_size" in columns["cost_model_note"]
+
+
+def test_a_run_records_a_cost_model_that_predicts_its_epochs():
+    case = CASES["moons-2-4-4-1"]
+    record = run_case(case, "scratchnet", case.seeds(1)[0], epochs=20)
+    row = record.run
+    assert row["status"] == "ok" and row["cost_model_note"] == ""
+    assert row["cost_model_steps"] == f"1/{row['steps_per_epoch']}/{cost_model.LONG_MIN_STEPS}"
+    assert 0 < row["seconds_per_step"] < row["seconds_per_epoch"]
+    predicted = row["epoch_overhead_seconds"] + row["steps_per_epoch"] * row["seconds_per_step"]
+    # a loose bound: one run on a shared machine (the report checks medians over seeds)
+    assert 0.33 < predicted / row["seconds_per_epoch"] < 3.0
+    # the extra epochs trained the model further, but after every recorded figure
+    assert len(record.epochs) == 20 and record.epochs[-1]["test_loss"] == row["test_loss"]
+
+
+def _headline_with_keras_overhead(tmp_path, overhead: float) -> str:
+    """The fixture's headline with Keras' fixed cost per epoch set to ``overhead`` (its epochs
+    keep their length, so its per-step cost is what is left)."""
+    from scratchnet.bench.report import headline
+
+    d = tmp_path / f"run-{overhead}"
+    shutil.copytree(FIXTURE, d)
+    runs = pd.read_csv(d / "runs.csv")
+    keras = runs["framework"] == "keras"
+    runs.loc[keras, "epoch_overhead_seconds"] = overhead
+    runs.loc[keras, "seconds_per_step"] = (runs.loc[keras, "seconds_per_epoch"] - overhead) / runs.loc[
+        keras, "steps_per_epoch"]
+    runs.to_csv(d / "runs.csv", index=False)
+    return headline(d)
+
+
+def test_headline_rule_on_both_sides_of_step_dominated(tmp_path):
+    runs = pd.read_csv(FIXTURE / "runs.csv")
+    parity = runs[(runs["case"] == "housing_sgd") & (runs["mode"] == "parity") & (runs["framework"] == "keras")]
+    epoch = float(parity["seconds_per_epoch"].median())
+    # steps take 60 % of Keras' epoch: step-dominated, the per-step sentence leads
+    dominated = _headline_with_keras_overhead(tmp_path, 0.4 * epoch)
+    assert dominated.startswith("Per optimizer step, scratchnet is faster than its parity-checked Keras twin "
+                                "in 1 of 1 step-dominated cases")
+    # steps take 40 %: the fixed cost dominates, so no per-step headline ratio; the fixed-cost
+    # sentence names the case count and gives the per-step median beside the per-epoch ratio
+    fixed = _headline_with_keras_overhead(tmp_path, 0.6 * epoch)
+    assert not fixed.startswith("Per optimizer step")
+    assert fixed.startswith("Keras also pays a fixed")
+    assert "slower per epoch on the 1 cases where that fixed cost dominates" in fixed
+    assert "per step there: median" in fixed
