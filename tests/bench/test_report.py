@@ -447,6 +447,18 @@ def test_figures_are_small_pngs(full):
 # --------------------------------------------------------------------------- partial results
 
 
+def test_header_counts_unsupported_apart_from_failures(full):
+    _, secs = full
+    runs = load_runs()
+    status = runs["status"].value_counts()
+    assert "error" not in status and "diverged" not in status  # the fixture has no failure
+    text = _unescape(full[0].markdown.read_text(encoding="utf-8").split("\n\n")[1])
+    assert (f"{len(runs)} runs: {int(status['ok'])} ok, {int(status['unsupported'])} unsupported (sklearn cannot "
+            "express the case: reasons in Missing, failed and unsupported), 0 failed") in text
+    unsupported = table_rows(secs["Missing, failed and unsupported"].split("Unsupported by design")[1])
+    assert sum(int(r["Runs"]) for r in unsupported) == int(status["unsupported"])
+
+
 def test_partial_results_render_with_markers(tmp_path):
     d = make_partial(tmp_path)
     paths, md = render(d, tmp_path / "out")
@@ -461,14 +473,24 @@ def test_partial_results_render_with_markers(tmp_path):
     values = ok_values(runs, "test_mse", case=CLAIM_CASE, mode="native", framework="scratchnet")
     assert diverged["Runs ok"] == "4/5" and values.size == 4
     assert diverged["Test MSE median [95% CI]"].startswith(mse4(np.median(values)))
-    failed = table_rows(secs["Missing and failed"])
+    failed = table_rows(secs["Missing, failed and unsupported"])
     assert find_row(failed, Status="error")["Message"] == ERROR_MSG
     assert find_row(failed, Status="diverged")["Message"] == DIVERGED_MSG
-    assert f"{PUBLISHED_CASE} / keras / native: not run" in _unescape(secs["Missing and failed"])
-    assert "parity.csv: missing" in secs["Missing and failed"]
+    assert f"{PUBLISHED_CASE} / keras / native: not run" in _unescape(secs["Missing, failed and unsupported"])
+    assert "parity.csv: missing" in secs["Missing, failed and unsupported"]
     assert "No parity check recorded" in secs["Parity"]
     speed = find_row(table_rows(secs["Speed"]), Case=CLAIM_CASE, Mode="native", Framework="keras")
     assert speed["Parity: comparison"] == "not checked: not comparable (parity not checked)"
+    # the header counts runs by kind: unsupported by design apart from real failures, named
+    status = runs["status"].value_counts()
+    failed = {s: int(status.get(s, 0)) for s in ("error", "diverged", "timeout") if status.get(s, 0)}
+    lede = _unescape(md.split("\n\n")[1])
+    who = " and ".join(sorted(set(runs.loc[runs["status"] == "unsupported", "framework"])))
+    assert (f"{len(runs)} runs: {int(status['ok'])} ok, {int(status['unsupported'])} unsupported ({who} cannot "
+            f"express the case: reasons in Missing, failed and unsupported), {sum(failed.values())} failed (") in lede
+    assert all(f"{n} {s}" in lede for s, n in failed.items()) and "not ok" not in lede
+    headline = _unescape(md.split("## Headline")[1].split("\n## ")[0])
+    assert f"{sum(failed.values())} runs failed (" in headline
     assert ERROR_MSG in paths.html.read_text(encoding="utf-8")
     check_html(paths)
 

@@ -113,3 +113,54 @@ def test_screenshot_of_first_viewport(page, tmp_path):
     keep = os.environ.get("SCRATCHNET_BROWSER_SHOTS")
     if keep:
         shutil.copy(shot, Path(keep) / "first_viewport.png")
+
+
+SECTION_MAX_PX = 1600  # a top-level section, its folded details closed, fits about one screen at 1280 px
+SECTIONS = """
+<script>
+window.addEventListener('load', function () {
+  // a section starts at an h1/h2 or a folded section (<details> that is not a .more block inside one)
+  var out = [], cur = null;
+  Array.prototype.forEach.call(document.body.children, function (el) {
+    var starts = el.tagName === 'H1' || el.tagName === 'H2' ||
+                 (el.tagName === 'DETAILS' && !el.classList.contains('more'));
+    if (starts) {
+      cur = {title: el.tagName === 'DETAILS' ? el.querySelector('summary').textContent : el.textContent,
+             top: el.getBoundingClientRect().top + window.scrollY, bottom: 0};
+      out.push(cur);
+    }
+    if (cur) cur.bottom = Math.max(cur.bottom, el.getBoundingClientRect().bottom + window.scrollY);
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'sections';
+  pre.textContent = JSON.stringify(out.map(function (s) { return [s.title, s.bottom - s.top]; }));
+  document.body.appendChild(pre);
+});
+</script>
+"""
+COMMITTED_REPORT = Path(__file__).resolve().parents[2] / "results" / "report.html"
+
+
+def section_heights(html_path: Path, out: Path) -> list[tuple[str, float]]:
+    """(title, height in px) of every top-level section of ``html_path`` at 1280 px, details closed."""
+    probe = out / f"sections-{html_path.parent.name}.html"
+    probe.write_text(html_path.read_text(encoding="utf-8").replace("</body>", SECTIONS + "</body>"),
+                     encoding="utf-8")
+    done = _chromium("--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
+    found = re.search(r'<pre id="sections">(.*?)</pre>', done.stdout, flags=re.S)
+    assert found, f"no section heights from Chromium (rc {done.returncode}): {done.stderr[-2000:]}"
+    return [tuple(x) for x in json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))]
+
+
+@pytest.mark.parametrize("which", ["fixture", "committed reference report"])
+def test_every_section_fits_about_one_screen(which, page, tmp_path):
+    html = page[0] if which == "fixture" else COMMITTED_REPORT
+    if not html.is_file():
+        pytest.skip(f"no {html}")
+    heights = section_heights(html, tmp_path)
+    assert len(heights) >= 10, heights  # title, headline, the answer-first sections, the folded details
+    tall = [(title, round(h)) for title, h in heights if h > SECTION_MAX_PX]
+    assert tall == [], f"sections taller than {SECTION_MAX_PX} px at {WIDTH} px wide: {tall}"
+    claims = [h for title, h in heights if title == "Tutorial claims"]
+    if which != "fixture":
+        assert claims and claims[0] <= 650, heights  # the verdict table, its details folded

@@ -20,7 +20,7 @@ import pytest
 from scratchnet.bench import claims as cl
 from scratchnet.bench.grid import variant_name
 from scratchnet.bench.report import build_report
-from scratchnet.bench.report.blocks import Image, Table
+from scratchnet.bench.report.blocks import Collapsed, Table, images_in
 from scratchnet.bench.report.claims import FIGURE_NAME, claims_blocks, recorded_claims
 from scratchnet.bench.report.render_markdown import render_markdown
 from scratchnet.bench.report.tables import load_results
@@ -56,8 +56,21 @@ def _md(blocks) -> str:
     return re.sub(r"\\(.)", r"\1", render_markdown(blocks))
 
 
+def _details(blocks) -> tuple:
+    """The blocks folded behind the verdict table."""
+    return next(b for b in blocks if isinstance(b, Collapsed)).blocks
+
+
 def _summary_rows(blocks) -> list[tuple[str, ...]]:
-    return list(next(b for b in blocks if isinstance(b, Table)).rows)
+    """Rows of the detailed table (every framework, CIs), folded behind the verdict table."""
+    return list(next(b for b in _details(blocks) if isinstance(b, Table)).rows)
+
+
+def _verdicts(blocks) -> list[tuple[str, ...]]:
+    """Rows of the verdict table: post, claim, measured, mark, why."""
+    table = next(b for b in blocks if isinstance(b, Table))
+    assert table.headers[3] == "Verdict"
+    return list(table.rows)
 
 
 def test_claimed_value_on_both_sides_of_the_boundary():
@@ -71,15 +84,40 @@ def test_claimed_value_on_both_sides_of_the_boundary():
     assert row_in[4].startswith(f"{med:.4g} [") and "→ reproduced (within ±5% of the median)" in row_in[4]
     assert f"range {vals.min():.4g}–{vals.max():.4g}, n={vals.size}/{vals.size} parity" in row_in[4]
     assert "→ not reproduced (outside the seeds' range" in row_out[4]
-    md = _md(claims_blocks(res, [outside]))
-    assert f"**far:** not reproduced — claimed {outside.claimed:.10g}" in md
-    assert f"measured median {CASE} {med:.4g} (scratchnet)" in md
+    (verdict_in,), (verdict_out,) = (_verdicts(claims_blocks(res, [c])) for c in (inside, outside))
+    measured = f"{med:.4g} ({vals.min():.4g}–{vals.max():.4g}, n={vals.size})"
+    assert verdict_in[2:4] == (measured, "✓") and verdict_in[4].startswith("within ±5% of the median")
+    assert verdict_out[2:4] == (measured, "✗") and verdict_out[4].startswith("outside the seeds' range")
+    # claimed inside the seeds' range but beyond the tolerance of the median: "~"
+    ranged = _claim(key="ranged", claimed=float(vals.max()))
+    if abs(vals.max() - med) > 0.05 * med:
+        assert _verdicts(claims_blocks(res, [ranged]))[0][3] == "~"
+
+
+def test_verdict_table_repeats_no_parity_twin_and_names_a_differing_framework(tmp_path):
+    d = tmp_path / "run"
+    shutil.copytree(FIXTURE, d)
+    runs = pd.read_csv(d / "runs.csv")
+    # keras (the parity twin) far off: not repeated; sklearn far off: named with its own mark
+    runs.loc[(runs["case"] == CASE) & (runs["framework"] == "keras") & (runs["mode"] == "parity"), "test_mse"] = 9.0
+    runs.to_csv(d / "runs.csv", index=False)
+    res = load_results(d)
+    vals = _values(d, CASE, "scratchnet")
+    claim = _claim(claimed=float(np.median(vals)), epoch=None)
+    (row,) = _verdicts(claims_blocks(res, [claim]))
+    assert row[3] == "✓" and "keras" not in row[4]
+    sk = _values(d, CASE, "sklearn")
+    far = _claim(claimed=float(np.median(sk)), epoch=None)  # sklearn's own median: ✓ for sklearn only
+    sk_mark = "✓"
+    (row,) = _verdicts(claims_blocks(res, [far]))
+    if row[3] != sk_mark:
+        assert f"sklearn {sk_mark} {np.median(sk):.4g}" in row[4]
 
 
 def test_every_framework_gets_a_column_and_a_verdict():
     res = load_results(FIXTURE)
     blocks = claims_blocks(res, [_claim()])
-    table = next(b for b in blocks if isinstance(b, Table))
+    table = next(b for b in _details(blocks) if isinstance(b, Table))
     fws = [h.split(":")[0] for h in table.headers[4:]]
     assert fws == ["scratchnet", "keras", "keras-default", "sklearn"]
     for fw, cell in zip(fws, table.rows[0][4:]):
@@ -118,8 +156,10 @@ def test_open_settings_and_sensitivity_variants(tmp_path):
     md = _md(blocks)
     assert "| fixture-mse | epochs | 10 | the post says so |" in md
     assert f"| fixture-mse | {CASE} | learning_rate=0.1 | 0.3 | 5/5 | reproduced; within ±5% of the median |" in md
-    images = [b for b in blocks if isinstance(b, Image)]
+    images = images_in(blocks)
     assert [i.name for i in images] == [FIGURE_NAME] and images[0].png.startswith(b"\x89PNG")
+    (row,) = _verdicts(blocks)
+    assert "variants: the same under its 1 variant" in row[4] or "variants: ✓ 0.3 with learning_rate=0.1" in row[4]
 
 
 def test_claims_recorded_only_in_cases_csv_are_rendered(tmp_path):
@@ -134,7 +174,9 @@ def test_claims_recorded_only_in_cases_csv_are_rendered(tmp_path):
     paths = build_report(FIXTURE, tmp_path)
     md = re.sub(r"\\(.)", r"\1", paths.markdown.read_text(encoding="utf-8"))
     assert "## Tutorial claims" in md
-    assert f"**{CASE} (cases.csv):** {expected} — claimed {meta['claim_test_mse']:.10g}" in md
+    mark = {cl.REPRODUCED: ("✓", "~"), cl.NOT_REPRODUCED: ("✗",), cl.NOT_MEASURED: ("—",)}[expected]
+    row = next(line for line in md.splitlines() if line.startswith(f"| {meta['source'].split(' (')[0]} |"))
+    assert row.split(" | ")[3] in mark, row
 
 
 def test_declared_claims_render_on_their_cases(tmp_path):
@@ -155,9 +197,13 @@ def test_declared_claims_render_on_their_cases(tmp_path):
     pd.DataFrame(epochs).drop_duplicates(["case", "seed", "epoch"]).to_csv(tmp_path / "epochs.csv", index=False)
     blocks = claims_blocks(load_results(tmp_path))
     md = _md(blocks)
-    for claim in cl.CLAIMS:
-        assert f"**{claim.key}:**" in md
-    # 0.9394 lies below 0.95..0.97 and 0.05 away: not reproduced; 0.9514 lies inside the range
-    assert "**neuron-activation-mini-batch:** not reproduced" in md
-    assert "**neuron-arbitrary-depth:** reproduced" in md
+    rows = _verdicts(blocks)
+    # the reference model (keras) has no run here: its median, the claimed value, is not measured
+    assert [r[1] for r in rows] == [c.text.split(" (")[0] + (" [—: california-2-3-1-published-keras, keras]"
+                                                          if c.claimed is None else "") for c in cl.CLAIMS]
+    marks = dict(zip((c.key for c in cl.CLAIMS), (r[3] for r in rows)))
+    # 0.9394 lies below 0.95..0.97 and 0.01 away: not reproduced; 0.9514 lies inside the range
+    # 0.95..0.97 but 0.0086 from the median 0.96 (beyond +-0.005): reproduced by the range only
+    assert marks["neuron-activation-mini-batch"] == "✗"
+    assert marks["neuron-arbitrary-depth"] == "~"
     assert "| neuron3-sgd-linear | scratchnet | 3 | 0.9600 | 0.0000 | 0.0000 | 1.0000 |" in md

@@ -55,7 +55,7 @@ def test_answer_first_then_details(built):
     _, md, html = built
     order = ["# ", "## Headline", "## Results per case", "## Tutorial claims", "## Figures",
              "## Summary", "## Speed", "## Test MSE significance", "## Parity", "## Cases",
-             "## Definitions", "## Environment", "## Missing and failed"]
+             "## Definitions", "## Environment", "## Missing, failed and unsupported"]
     positions = [md.index(("\n" if h != "# " else "") + h) for h in order]
     assert positions == sorted(positions)
     assert md.index("figures/summary_speed.png") < md.index("| Case | Mode (parity check) |")

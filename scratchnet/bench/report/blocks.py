@@ -4,8 +4,9 @@ A report is a flat list of ``Block``: ``Heading``, ``Para`` (a sequence of
 ``Part``: plain text or ``("code" | "b", text)``), ``Bullets``, ``Table`` (all
 cells already text; optional grouped/short headers and an HTML id), ``Image`` (a
 PNG in memory, written to ``figures/`` and embedded in the HTML), ``Folded`` (a
-titled section, a ``<details>`` element in HTML) and ``Columns`` (blocks side by
-side in HTML). Blocks are frozen dataclasses; sections build them with ``para``,
+titled section, a ``<details>`` element in HTML), ``Collapsed`` (blocks inside a
+section behind a one-line summary, ``<details>`` in HTML and markdown) and
+``Columns`` (blocks side by side in HTML). Blocks are frozen dataclasses; sections build them with ``para``,
 ``kv`` and ``table_block``; ``fold`` and ``images_in`` serve the assembly.
 """
 from __future__ import annotations
@@ -56,6 +57,16 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Collapsed:
+    """Blocks behind a one-line ``summary`` inside a section: what a reader may skip (long
+    tables, further figures, the details behind a verdict). ``<details>`` in HTML and in
+    markdown (GitHub renders it), so a section stays about one screen tall."""
+
+    summary: str
+    blocks: tuple["Block", ...]
+
+
+@dataclass(frozen=True)
 class Folded:
     """A titled section: a level-2 heading in markdown, a ``<details>`` element in HTML."""
 
@@ -71,7 +82,7 @@ class Columns:
     blocks: tuple["Block", ...]
 
 
-Block = Union[Heading, Para, Bullets, Table, Image, Folded, Columns]
+Block = Union[Heading, Para, Bullets, Table, Image, Folded, Collapsed, Columns]
 
 
 def fold(blocks: Sequence[Block]) -> list[Block]:
@@ -87,7 +98,7 @@ def images_in(blocks: Iterable[Block]) -> list[Image]:
     for block in blocks:
         if isinstance(block, Image):
             out.append(block)
-        elif isinstance(block, (Folded, Columns)):
+        elif isinstance(block, (Folded, Columns, Collapsed)):
             out.extend(images_in(block.blocks))
     return out
 

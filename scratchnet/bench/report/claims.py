@@ -1,8 +1,9 @@
 """The tutorial-claims section, generated from the declarations in :mod:`scratchnet.bench.claims`.
 
-``claims_blocks(res) -> list[Block]`` renders, for every declared claim of every post:
+``claims_blocks(res) -> list[Block]`` opens with the verdict table (one row per claim, a mark and
+a short why: :mod:`.claim_verdicts`), then folds the details behind one line:
 
-* one summary table -- claim, candidate case, quantity, claimed value, then per framework
+* the full table -- claim, candidate case, quantity, claimed value, then per framework
   the measured median [95% CI] with the seeds' range and the verdict (the rule,
   :data:`~scratchnet.bench.claims.VERDICT_RULE`, is printed above the table);
 * per post, what it leaves open and the value the suite chose (and why);
@@ -30,7 +31,8 @@ from .. import claims as cl
 from ..grid import parse_name, variant_name
 from ..probes import parse_probes
 from ..schema import RUN_KEY
-from .blocks import Block, Bullets, Heading, Image, kv, para, table_block
+from .blocks import Block, Bullets, Collapsed, Heading, Image, kv, para, table_block
+from .claim_verdicts import verdict_table
 from .plotting import framework_color, png
 from .stats import median_ci
 from .tables import Results, run_frameworks
@@ -81,7 +83,7 @@ def _claimed_cell(claim: cl.Claim, claimed: float) -> str:
 def _summary(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> list[Block]:
     headers = ("Claim", "Case", "Quantity", "Claimed (tolerance)", *[f"{fw}: median [95% CI]; range → verdict"
                                                                        for fw in fws])
-    rows, lines = [], []
+    rows = []
     for claim in claims:
         ms = cl.evaluate(res.runs, res.epochs, claim, fws)
         claimed = cl.claimed_value(res.runs, res.epochs, claim)
@@ -90,13 +92,7 @@ def _summary(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> list[B
                            _why_unmeasured(res, case, fw))
                      for fw in fws]
             rows.append((claim.key, case, claim.quantity_label, _claimed_cell(claim, claimed), *cells))
-        verdict, winners = cl.overall(ms)
-        measured = [m for m in ms if m.framework == "scratchnet" and m.values]
-        values = "; ".join(f"{m.case} {_fmt(claim, m.median)}" for m in measured) or "no ok scratchnet run"
-        which = f" by {', '.join(winners)}" if winners and len(claim.cases) > 1 else ""
-        lines.append((("b", f"{claim.key}:"), f" {verdict}{which} — claimed {_claimed_cell(claim, claimed)}, "
-                                              f"measured median {values} (scratchnet)."))
-    return [table_block(headers, rows), Bullets(tuple(lines))]
+    return [table_block(headers, rows)]
 
 
 def _open_settings(claims: Sequence[cl.Claim]) -> list[Block]:
@@ -275,11 +271,13 @@ def claims_blocks(res: Results, claims: Sequence[cl.Claim] | None = None) -> lis
     if not wanted & set(res.runs["case"]):
         return []
     fws = run_frameworks(res)
+    details = (para(cl.VERDICT_RULE), *_summary(res, fws, claims), *_open_settings(claims),
+               *_probe_blocks(res, fws, claims), *_sensitivity(res, claims))
     return [
         Heading(2, "Tutorial claims"),
-        para(cl.VERDICT_RULE),
-        *_summary(res, fws, claims),
-        *_open_settings(claims),
-        *_probe_blocks(res, fws, claims),
-        *_sensitivity(res, claims),
+        para("✓ within the tolerance of the seeds' median; ~ inside the seeds' range only; ✗ not reproduced; "
+             "— not measured; variants: the same seeds, one setting the post leaves open changed."),
+        verdict_table(res, claims),
+        Collapsed("Details: every framework with CIs, the verdict rule, what the posts leave open, predictions "
+                  "on unseen inputs, sensitivity figure", details),
     ]

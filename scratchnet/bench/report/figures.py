@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from ..schema import RUN_KEY
-from .blocks import Block, Heading, Image, para
+from .blocks import Block, Collapsed, Heading, Image, para
 from .formatting import mode_label
 from .plotting import MODE_STYLES, framework_color, framework_marker, png
 from .tables import (
@@ -207,8 +207,18 @@ def make_figures(res: Results) -> list[Image]:
 
 
 def figure_blocks(res: Results) -> list[Block]:
-    """The Figures section (a section builder): every figure of ``make_figures``."""
+    """The Figures section (a section builder): every figure of ``make_figures``; the first loss-curve
+    figure shown, the other loss-curve figures and the convergence figure (one row per case) each
+    behind one line, so the section stays about one screen tall."""
     images = make_figures(res)
     if not images:
         return [Heading(2, "Figures"), para("No figure: no finite value to draw.")]
-    return [Heading(2, "Figures"), *images]
+    curves = [im for im in images if im.name.startswith("loss_curves_")]
+    others = [im for im in images if im not in curves]
+    blocks: list[Block] = [Heading(2, "Figures"), *curves[:1]]
+    if len(curves) > 1:
+        more = len(curves) - 1
+        blocks.append(Collapsed(f"Loss curves of the other cases ({more} more figure{'s' * (more != 1)}, "
+                                f"{CASES_PER_FIGURE} cases each)", tuple(curves[1:])))
+    blocks += [Collapsed(f"Figure: {im.caption}", (im,)) for im in others]
+    return blocks

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .blocks import Block, Heading, Image, para, table_block
+from .blocks import Block, Collapsed, Heading, Image, para, table_block
 from .formatting import fmt_mse
 from .plotting import framework_color
 from .tables import Results, ok_runs, run_frameworks
@@ -99,15 +99,19 @@ def grid_blocks(res: Results) -> list[Block]:
         "Runs of grid variants (run --grid KEY=V1,V2): median test MSE over the ok seeds against each "
         "varied setting, one line per framework; other varied settings are held fixed per line style.")]
     rows: list[tuple] = []
+    figures: list[Image] = []
     for base in sorted(set(runs["base_case"].astype(str))):
         sub = runs[runs["base_case"].astype(str) == base]
         varied = [k for k in keys if sub[f"{PREFIX}{k}"].ne("").any()]
         for key in varied:
             png, table_rows = _figure(sub, base, key, [k for k in varied if k != key], fws)
             slug = re.sub(r"[^a-z0-9]+", "-", f"{base}-{key}".lower()).strip("-")
-            blocks.append(Image(f"grid_{slug}.png", f"{base}: test MSE against {key}", png))
+            figures.append(Image(f"grid_{slug}.png", f"{base}: test MSE against {key}", png))
             if key == varied[0]:
                 rows.extend(table_rows)
-    blocks.append(table_block(("Base case", "Other settings", "Framework", "Setting", "ok runs", "Median test MSE"),
-                              rows))
+    table = table_block(("Base case", "Other settings", "Framework", "Setting", "ok runs", "Median test MSE"), rows)
+    blocks.append(figures[0])  # the first figure shown; the others and the table behind one line each
+    if len(figures) > 1:
+        blocks.append(Collapsed(f"The other {len(figures) - 1} grid figures", tuple(figures[1:])))
+    blocks.append(Collapsed(f"Median test MSE at every grid setting ({len(rows)} rows)", (table,)))
     return blocks

@@ -17,7 +17,8 @@ from .formatting import fmt_int, fmt_mse
 from .memory import MEMORY_DEFINITION
 from .provenance import env_get, git_text, recorded_at, results_label, scrub_paths, seeds_text
 from .stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
-from .tables import Results, finite_values, ok_runs, parse_flag, run_frameworks, select
+from .missing import FAILED_STATUSES, MISSING_TITLE
+from .tables import Results, finite_values, framework_order, ok_runs, parse_flag, run_frameworks, select
 
 
 MSE_DEFINITION = (
@@ -97,10 +98,24 @@ def _concurrency_line(res: Results) -> str:
             "thread limits each process ran under")
 
 
-def _runs_line(res: Results) -> str:
-    total = len(res.runs)
-    ok = len(ok_runs(res.runs))
-    return f"{total} runs recorded, {ok} ok, {total - ok} not ok (see Missing and failed)"
+def runs_line(res: Results) -> str:
+    """"730 runs: 565 ok, 165 unsupported (sklearn cannot express the case: ...), 0 failed".
+
+    ``unsupported`` is by design (a framework that cannot express a case says so), so it is
+    counted apart and attributed to its frameworks; "failed" counts only error, diverged and
+    timeout runs, broken down when there are any.
+    """
+    status = res.runs["status"].astype(str)
+    total, ok = len(res.runs), int((status == "ok").sum())
+    parts = [f"{total} runs: {ok} ok"]
+    unsupported = res.runs[status == "unsupported"]
+    if len(unsupported):
+        who = " and ".join(framework_order(unsupported["framework"]))
+        parts.append(f"{len(unsupported)} unsupported ({who} cannot express the case: reasons in {MISSING_TITLE})")
+    failed = status[status.isin(FAILED_STATUSES)]
+    detail = ", ".join(f"{n} {s}" for s, n in failed.value_counts().items())
+    parts.append(f"{len(failed)} failed" + (f" ({detail}: see {MISSING_TITLE})" if len(failed) else ""))
+    return ", ".join(parts)
 
 
 def title_blocks(res: Results) -> list[Block]:
@@ -112,7 +127,7 @@ def title_blocks(res: Results) -> list[Block]:
         if commit != "unknown" else commit
     lede = (f"Recorded {recorded_at(res)} · commit {commit} · profile "
             f"{env_get(res.env, 'profile') or 'unknown'} · {seeds_text(res)} · "
-            f"{_runs_line(res).split(' (')[0]}")
+            f"{runs_line(res)}")
     return [Heading(1, f"scratchnet vs {versus}: benchmark report"), para(lede)]
 
 
@@ -132,7 +147,7 @@ def environment_blocks(res: Results) -> list[Block]:
         kv("Seeds", _seeds_line(res)),
         kv("Profile", str(env_get(env, "profile") or "unknown")),
         kv("Keras steps_per_execution", _steps_line(res)),
-        kv("Runs", _runs_line(res)),
+        kv("Runs", runs_line(res)),
     )
     return [Heading(2, "Environment"), Bullets(items)]
 

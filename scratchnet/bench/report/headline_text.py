@@ -19,6 +19,7 @@ from .blocks import Block, Heading, para
 from .comparison import ok_test_mse
 from .costs import STEP_DOMINATED_SHARE, case_costs, step_ratios
 from .formatting import fmt_mse, fmt_ratio, fmt_time
+from .missing import FAILED_STATUSES, MISSING_TITLE
 from .parity_table import parity_state
 from .stats import ratio_of_medians
 from .tables import (
@@ -108,6 +109,10 @@ def _headline_text(res: Results) -> str:
     else:
         parts = _epoch_clauses(res)
     parts += _claim_clauses(res)
+    failed = res.runs[res.runs["status"].isin(FAILED_STATUSES)]
+    if len(failed):  # real failures are said in the headline (unsupported is by design: the header)
+        detail = ", ".join(f"{n} {s}" for s, n in failed["status"].value_counts().items())
+        parts.append(f"{len(failed)} runs failed ({detail}: see {MISSING_TITLE})")
     return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .blocks import Block, Columns, Heading, Image, para, table_block
+from .blocks import Block, Collapsed, Columns, Heading, Image, para, table_block
 from .formatting import NA, fmt_mse, fmt_ratio, fmt_time, mode_label
 from .convergence import compact_convergence_cell
 from .parity_table import parity_state
@@ -224,4 +224,5 @@ def lead_blocks(res: Results) -> list[Block]:
         return [Heading(2, "Results per case"), table, note,
                 para(f"No speed ratio to draw: no case has ok timings of "
                      f"{REFERENCE_FRAMEWORK} and another framework.")]
-    return [Heading(2, "Results per case"), Columns((figure, table)), note]
+    return [Heading(2, "Results per case"), Columns((figure, table)),
+            Collapsed("How to read this table: modes, medians, convergence, ratios", (note,))]

@@ -1,18 +1,27 @@
-"""The "Missing and failed" section: unreadable files, groups never run, runs not ok.
+"""The "Missing, failed and unsupported" section: unreadable files, groups never run, failed runs,
+and what a framework cannot express (by design, so apart from the failures).
+
+Failed runs (error, diverged, timeout) get a row each with their message; unsupported runs one
+row per case and framework (their seeds share the reason), so the section stays short.
 """
 from __future__ import annotations
 
-from .blocks import Block, Bullets, Heading, para, table_block
+from .blocks import Block, Bullets, Collapsed, Heading, para, table_block
 from .formatting import DASH, fmt_int, mode_label
 from .tables import Results, groups
 
+MISSING_TITLE = "Missing, failed and unsupported"
+FAILED_STATUSES = ("error", "diverged", "timeout")  # "not ok": runs that should have worked
+
 
 def missing_blocks(res: Results) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Missing and failed")]
+    blocks: list[Block] = [Heading(2, MISSING_TITLE)]
     not_run = [f"{case} / {fw} / {mode_label(mode)}: not run"
                for case, mode, fw, runs in groups(res) if runs.empty]
-    failed = res.runs[res.runs["status"] != "ok"]
-    if not (res.problems or not_run or len(failed)):
+    status = res.runs["status"].astype(str)
+    failed = res.runs[status.isin(FAILED_STATUSES)]
+    unsupported = res.runs[status == "unsupported"]
+    if not (res.problems or not_run or len(failed) or len(unsupported)):
         return [*blocks, para("Nothing missing: every file present and every run ok.")]
     if res.problems:
         blocks += [para(("b", "Files")), Bullets(tuple((p,) for p in res.problems))]
@@ -23,5 +32,15 @@ def missing_blocks(res: Results) -> list[Block]:
         rows = [(r["case"], r["framework"], mode_label(r["mode"]), fmt_int(r["seed"]),
                  r["status"], fmt_int(r["epochs_run"]), r["message"] or DASH)
                 for _, r in failed.iterrows()]
-        blocks += [para(("b", "Runs not ok")), table_block(headers, rows)]
+        blocks += [para(("b", "Runs that failed")), table_block(headers, rows)]
+    else:
+        blocks.append(para(("b", "Runs that failed: "), "none (no error, divergence or time-out)."))
+    if len(unsupported):
+        rows = [(case, fw, ", ".join(mode_label(m) for m in dict.fromkeys(g["mode"])), str(len(g)),
+                 "; ".join(dict.fromkeys(str(m) for m in g["message"])) or DASH)
+                for (case, fw), g in unsupported.groupby(["case", "framework"], sort=False)]
+        table = table_block(("Case", "Framework", "Modes", "Runs", "Reason"), rows)
+        blocks += [para(("b", "Unsupported by design"), f": {len(unsupported)} runs of {len(rows)} case/framework "
+                        "pairs a framework cannot express exactly (recorded with the reason, never approximated)."),
+                   Collapsed(f"The {len(rows)} unsupported pairs and why", (table,))]
     return blocks

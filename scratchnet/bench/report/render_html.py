@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from .blocks import Block, Bullets, Columns, Folded, Heading, Image, Para, Part, Table
+from .blocks import Block, Bullets, Collapsed, Columns, Folded, Heading, Image, Para, Part, Table
 
 HTML_CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1em auto;
@@ -33,6 +33,7 @@ caption-side:bottom}.columns table{font-size:.78em;margin:0}
 .columns th,.columns td{padding:.15em .35em}
 details{margin:.6em 0;border:1px solid #e2e2e2;border-radius:4px;padding:.2em .8em}
 details>summary{font-size:1.15em;font-weight:600;cursor:pointer;padding:.3em 0}
+details.more{border-style:dashed}details.more>summary{font-size:.95em;font-weight:400;color:#333}
 """
 
 
@@ -96,6 +97,9 @@ def _html_block(block: Block) -> str:
     if isinstance(block, Columns):
         inner = "\n".join(f"<div>{_html_block(b)}</div>" for b in block.blocks)
         return f'<div class="columns">\n{inner}\n</div>'
+    if isinstance(block, Collapsed):
+        inner = "\n".join(_html_block(b) for b in block.blocks)
+        return f'<details class="more"><summary>{html.escape(block.summary)}</summary>\n{inner}\n</details>'
     if isinstance(block, Folded):
         inner = "\n".join(_html_block(b) for b in block.blocks)
         return (f'<details id="{_slug(block.title)}"><summary>{html.escape(block.title)}'

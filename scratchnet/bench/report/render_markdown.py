@@ -1,14 +1,17 @@
 """Render a list of blocks as GitHub-flavoured markdown (pipe tables).
 
-``render_markdown(blocks) -> str``; a ``Folded`` section is a level-2 heading;
-images point at ``figures/<name>``; text is escaped so that no cell breaks a table.
+``render_markdown(blocks) -> str``; a ``Folded`` section is a level-2 heading with its
+content inside ``<details>``, and a ``Collapsed`` block is ``<details>`` with its summary --
+the HTML report's structure, which GitHub renders (blank lines keep the markdown inside
+live); images point at ``figures/<name>``; text is escaped so that no cell breaks a table.
 """
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 
-from .blocks import Block, Bullets, Columns, Folded, Heading, Para, Part, Table
+from .blocks import Block, Bullets, Collapsed, Columns, Folded, Heading, Para, Part, Table
 
 
 MD_SPECIAL = re.compile(r"([\\`*_<>|])")
@@ -36,6 +39,11 @@ def _md_table(table: Table) -> str:
     return "\n".join([line(table.headers), sep, *(line(r) for r in table.rows)])
 
 
+def _md_details(summary: str, blocks: Iterable[Block]) -> str:
+    inner = "\n\n".join(_md_block(b) for b in blocks)
+    return f"<details><summary>{html.escape(summary)}</summary>\n\n{inner}\n\n</details>"
+
+
 def _md_block(block: Block) -> str:
     if isinstance(block, Heading):
         return f"{'#' * block.level} {_md_escape(block.text)}"
@@ -47,8 +55,10 @@ def _md_block(block: Block) -> str:
         return _md_table(block)
     if isinstance(block, Columns):
         return "\n\n".join(_md_block(b) for b in block.blocks)
+    if isinstance(block, Collapsed):
+        return _md_details(block.summary, block.blocks)
     if isinstance(block, Folded):
-        return "\n\n".join([f"## {_md_escape(block.title)}", *(_md_block(b) for b in block.blocks)])
+        return f"## {_md_escape(block.title)}\n\n" + _md_details(f"{block.title}: unfold", block.blocks)
     return f"![{_md_escape(block.caption)}](figures/{block.name})"
 
 
