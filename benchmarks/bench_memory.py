@@ -8,10 +8,10 @@ scratchnet; TensorFlow for Keras), reads the training rows from a file and fits 
 with the peak-RSS mark reset just before ``fit`` (``/proc/self/clear_refs``) and ``VmHWM``
 read after it. Figures in MiB; definitions in :mod:`scratchnet.bench.memory`.
 """
+from scratchnet.bench.profiles import FAST_MEMORY_CASES
+
 from .common import PROFILE, _CaseBenchmark, cases_with
 
-FAST_MEMORY_CASES = ("perceptron", "california-2-3-1", "california-8-64-64-1", "digits-64-32-10",
-                     "mlp-784-512-512-10")
 FRAMEWORKS = ["scratchnet", "keras"]
 
 

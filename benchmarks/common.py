@@ -38,24 +38,24 @@ if os.environ.get("SCRATCHNET_BENCH_PREIMPORT_TF", "1") != "0":
     if keras_available():
         import_keras()
 
-PROFILE = os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast")
-if PROFILE not in ("fast", "full"):
-    raise ValueError(f"SCRATCHNET_BENCH_PROFILE must be 'fast' or 'full', got {PROFILE!r}")
+from scratchnet.bench.profiles import FAST_CASES, FAST_TIME_CASES, check_profile, profile_cases
+from scratchnet.bench.profiles import SEEDS as _SEEDS
 
-FAST_CASES = (
-    "perceptron", "neuron3-batch-sigmoid", "neuron3-sgd-tanh", "neuron3-minibatch-relu", "neuron3-sgd-linear",
-    "deep-3-feature",
-    "nobias-2-3-1", "moons-2-4-4-1", "california-2-3-1", "california-2-3-1-published-keras",
-    "california-8-64-64-1", "breast-cancer-30-16-1", "digits-64-32-10", "mlp-784-512-512-10",
-)
-SEEDS = {"fast": 2, "full": 5}[PROFILE]
+PROFILE = check_profile(os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast"))
+SEEDS = _SEEDS[PROFILE]
 RESULTS_DIR = os.environ.get("SCRATCHNET_RESULTS") or os.path.join(tempfile.gettempdir(), "scratchnet-asv-runs")
 
 
 def cases_with(tag: str) -> list[str]:
     """Names of the profile's cases carrying ``tag``, in registry order."""
-    wanted = FAST_CASES if PROFILE == "fast" else tuple(CASES)
-    return [name for name in CASES if name in wanted and tag in CASES[name].tags]
+    return [name for name in profile_cases(PROFILE) if tag in CASES[name].tags]
+
+
+def time_cases_with(tag: str) -> list[str]:
+    """The cases the ``time_`` benchmarks of ``tag`` time: in the fast profile only FAST_TIME_CASES
+    (the runs already recorded every case's epoch times and cost model; asv re-times the tiny case
+    only), in the full profile every case."""
+    return [n for n in cases_with(tag) if PROFILE == "full" or n in FAST_TIME_CASES]
 
 
 def run_cases(names: list[str]) -> dict:
@@ -72,7 +72,8 @@ def run_cases(names: list[str]) -> dict:
             rows = runs[(runs["case"] == name) & (runs["framework"] == fw) & (runs["mode"] == "parity")
                         & (runs["status"] == "ok")]
             summary[(name, fw)] = {key: _median(rows[key]) for key in (
-                "test_mse", "train_mse", "seconds_per_step", "epoch_overhead_seconds")}
+                "test_mse", "train_mse", "seconds_per_step", "epoch_overhead_seconds", "framework_tax",
+                "gemm_share")}
             # run_suite re-measured the runs against the case's shared target; a run that never
             # reached it is censored, and the median counts it (NaN when half never got there).
             for key in ("convergence_epoch", "seconds_to_target"):

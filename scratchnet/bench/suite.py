@@ -352,37 +352,23 @@ def _execute_pair(pair: tuple[Task, Case], profile: str, epochs: int | None, spe
 
 
 class _Progress:
-    """A tqdm bar on stderr naming the running task (plain lines when tqdm is missing)."""
+    """The suite's tasks on stderr (:class:`scratchnet.bench.progress.Progress`: a bar with an ETA on
+    a terminal, plain lines in a log), naming the running task."""
 
     def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.enabled, self.count, self.bar = total, enabled and total > 0, 0, None
-        if self.enabled:
-            try:
-                from tqdm import tqdm
+        from .progress import Progress
 
-                self.bar = tqdm(total=total, unit="task", file=sys.stderr, dynamic_ncols=True)
-            except ImportError:
-                self.bar = None
+        self._p = Progress(total, "runs", unit="task", enabled=enabled, stream=sys.stderr)
 
     def start(self, task: Task) -> None:
-        if self.enabled and self.bar is not None:
-            self.bar.set_postfix_str(task.label)
-        elif self.enabled:
-            print(f"[{self.count + 1}/{self.total}] {task.label} ...", file=sys.stderr, flush=True)
+        self._p.set_label(task.label)
 
     def note(self, message: str) -> None:
         """A line for the user that does not break the bar."""
-        if self.bar is not None:
-            self.bar.write(message, file=sys.stderr)
-        else:
-            print(message, file=sys.stderr, flush=True)
+        self._p.note(message)
 
     def finish(self, task: Task) -> None:
-        self.count += 1
-        if self.enabled and self.bar is not None:
-            self.bar.set_postfix_str(task.label, refresh=False)
-            self.bar.update(1)
+        self._p.update(1, task.label)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self._p.close()

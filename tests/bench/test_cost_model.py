@@ -160,3 +160,26 @@ def test_headline_rule_on_both_sides_of_step_dominated(tmp_path):
     assert fixed.startswith("Keras also pays a fixed")
     assert "slower per epoch on the 1 cases where that fixed cost dominates" in fixed
     assert "per step there: median" in fixed
+
+
+def test_report_check_names_the_worst_case_and_counts_the_fits(tmp_path):
+    from scratchnet.bench.report.costs import case_costs, cost_blocks
+    from scratchnet.bench.report.blocks import Table
+    from scratchnet.bench.report.tables import load_results
+
+    d = tmp_path / "run"
+    shutil.copytree(FIXTURE, d)
+    runs = pd.read_csv(d / "runs.csv")
+    # keras' fixed cost +40 % of its epoch on housing_sgd_published only: its prediction overshoots
+    sel = (runs["framework"] == "keras") & (runs["case"] == "housing_sgd_published")
+    runs.loc[sel, "epoch_overhead_seconds"] += 0.4 * runs.loc[sel, "seconds_per_epoch"]
+    runs.to_csv(d / "runs.csv", index=False)
+    res = load_results(d)
+    costs = case_costs(res)
+    keras = costs[costs["framework"] == "keras"].set_index("case")
+    assert keras.loc["housing_sgd", "model_error"] == pytest.approx(0, abs=1e-9)  # the fixture's model is exact
+    assert keras.loc["housing_sgd_published", "model_error"] == pytest.approx(0.4, rel=0.05)
+    table = next(b for b in cost_blocks(res) if isinstance(b, Table))
+    row = next(r for r in table.rows if r[0] == "keras")
+    assert row[5].endswith("within 25%: 1 of 2")
+    assert row[6].startswith("housing_sgd_published:") and row[6].endswith("(+40%)")

@@ -5,6 +5,8 @@ the first step, naming the layer where the mistake enters and the pattern.
 """
 from __future__ import annotations
 
+import math
+
 import re
 import shutil
 from pathlib import Path
@@ -280,6 +282,11 @@ def test_run_records_a_foreign_network_under_its_label(tmp_path, capsys, _fresh_
     assert mine["foreign_parity_drift"] <= 1e-10 and mine["foreign_target"].endswith("nobias_2_3_1.py:make_net")
     # parity mode: same initial weights and order as scratchnet -> the same test MSE
     assert mine["test_mse"] == pytest.approx(runs.loc[("nobias-2-3-1", "scratchnet"), "test_mse"], rel=1e-10)
+    # the cost model covers foreign networks too: a full-batch case (1 step an epoch), timed at 1 step
+    # and at up to 128 (fewer when the time budget says so: bench.cost_model.plan_lengths)
+    assert mine["seconds_per_step"] > 0 and math.isfinite(mine["epoch_overhead_seconds"])
+    short, long = map(int, mine["cost_model_steps"].split("/"))
+    assert short == 1 and 16 <= long <= 128 and not isinstance(mine["cost_model_note"], str)
     other = runs.loc[("california-2-3-1", "mine")]
     assert other["status"] == "unsupported" and "not the case's model" in other["message"]
     assert "use_bias" in other["message"]

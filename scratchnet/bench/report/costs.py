@@ -37,6 +37,7 @@ from .tables import (
 )
 
 STEP_DOMINATED_SHARE = 0.5
+MODEL_TOLERANCE = 0.25  # the model's epoch time within 25 % of the measured median: "fits"
 COST_FIGURE = "cost_model.png"
 CASE_COST_COLUMNS = ("case", "mode", "framework", "runs", "steps_per_epoch", "seconds_per_epoch",
                      "predicted_seconds_per_epoch", "model_error", "seconds_per_step",
@@ -153,12 +154,14 @@ def _cost_figure(costs: pd.DataFrame) -> Image | None:
 def _framework_row(fw: str, rows: pd.DataFrame, ratios: pd.DataFrame) -> tuple[str, ...]:
     worst = rows.iloc[int(np.argmax(np.abs(rows["model_error"].to_numpy(dtype=float))))]
     mine = ratios[(ratios["framework"] == fw) & ratios["step_dominated"]]["step_ratio"].to_numpy(dtype=float)
+    errors = np.abs(rows["model_error"].to_numpy(dtype=float))
     return (fw, str(len(rows)),
             f"{fmt_time(median_of(rows['epoch_overhead_seconds'].to_numpy(dtype=float)))} "
             f"({fmt_time(rows['epoch_overhead_seconds'].min())} to {fmt_time(rows['epoch_overhead_seconds'].max())})",
             f"{fmt_time(rows['seconds_per_step'].min())} to {fmt_time(rows['seconds_per_step'].max())}",
             fmt_ratio(median_of(mine)) + f" ({mine.size} cases)" if mine.size else NA,
-            f"{median_of(np.abs(rows['model_error'].to_numpy(dtype=float))):.0%}",
+            f"{median_of(errors):.0%}; within {MODEL_TOLERANCE:.0%}: {int(np.sum(errors <= MODEL_TOLERANCE))} "
+            f"of {errors.size}",
             f"{worst['case']}: {fmt_time(worst['predicted_seconds_per_epoch'])} predicted, "
             f"{fmt_time(worst['seconds_per_epoch'])} measured ({worst['model_error']:+.0%})")
 
@@ -171,7 +174,7 @@ def cost_blocks(res: Results) -> list[Block]:
         return [heading, para("No run recorded a cost model (epoch_overhead_seconds, seconds_per_step).")]
     ratios = step_ratios(res)
     headers = ("Framework", "Cases", "Fixed cost per epoch: median (range)", "Cost per step (range)",
-               "Per step ÷ scratchnet, step-dominated cases (median)", "Model error, median |e|",
+               "Per step ÷ scratchnet, step-dominated cases (median)", "Model error: median |e|; cases within",
                "Worst case of the model check")
     table = table_block(headers, [_framework_row(fw, costs[costs["framework"] == fw], ratios)
                                   for fw in dict.fromkeys(costs["framework"])], anchor="cost-model-table")

@@ -128,7 +128,13 @@ def title_blocks(res: Results) -> list[Block]:
     lede = (f"Recorded {recorded_at(res)} · commit {commit} · profile "
             f"{env_get(res.env, 'profile') or 'unknown'} · {seeds_text(res)} · "
             f"{runs_line(res)}")
-    return [Heading(1, f"scratchnet vs {versus}: benchmark report"), para(lede)]
+    blocks = [Heading(1, f"scratchnet vs {versus}: benchmark report"), para(lede)]
+    if env_get(res.env, "profile") == "fast":
+        blocks.append(para(("b", "Fast profile"), " (the quick start, scripts/bench.sh): a few cases, "
+                           "2 seeds, short epoch budgets. The full evidence is the reference report "
+                           "(results/REPORT.md, made by scripts/reference_run.sh: every case, 5 seeds); "
+                           "SCRATCHNET_BENCH_PROFILE=full bash scripts/bench.sh runs the full profile here."))
+    return blocks
 
 
 def environment_blocks(res: Results) -> list[Block]:

@@ -1,0 +1,94 @@
+"""The quick start's pieces (scratchnet.bench.quickstart, scratchnet.bench.progress), without asv.
+
+* progress in a log: plain lines, no carriage return or escape code, at most one per interval
+  plus the first and the last, with an ETA computed from the rate so far;
+* results/<profile>/ resumes only rows of the same clean commit;
+* asv's percent lines drive the asv phase; a commit asv already holds is recognised;
+* a fast-profile report says so and names the full evidence.
+"""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from scratchnet.bench import quickstart
+from scratchnet.bench.progress import Progress, clock_text
+from scratchnet.bench.report import build_report
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_progress_in_a_log_is_plain_rate_limited_and_has_an_eta():
+    out, clock = io.StringIO(), _Clock()
+    bar = Progress(10, "runs", stream=out, interval=10.0, clock=clock, tty=False)
+    for step in range(10):
+        clock.now += 4.0  # 4 s a task
+        bar.update(1, f"task {step}")
+    bar.close()
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue() and "\x1b" not in out.getvalue()
+    assert lines[0] == "runs: 0/10 tasks (0%), 0:00 elapsed"
+    assert lines[-1] == "runs: 10/10 tasks (100%), 0:40 elapsed [task 9]"
+    # at 4 s a task and one line per 10 s: the lines at 12, 24 and 36 s besides the first and last
+    assert len(lines) == 5, lines
+    assert lines[1] == "runs: 3/10 tasks (30%), 0:12 elapsed, ETA 0:28 [task 2]"
+
+
+def test_progress_disabled_prints_nothing_and_clock_text():
+    out = io.StringIO()
+    bar = Progress(3, "asv", stream=out, enabled=False, tty=False)
+    bar.update(3)
+    bar.note("hidden")
+    assert out.getvalue() == ""
+    assert (clock_text(75.2), clock_text(3725), clock_text(-1)) == ("1:15", "1:02:05", "0:00")
+
+
+@pytest.mark.parametrize("before, now, kept", [
+    ("abc123", "abc123", True),            # the same clean commit: resume
+    ("abc123", "def456", False),           # another commit: afresh
+    ("abc123+dirty", "abc123+dirty", False),  # a dirty tree: afresh every time
+    ("", "abc123", False),                 # rows of unknown provenance: afresh
+])
+def test_results_resume_only_rows_of_the_same_clean_commit(tmp_path, before, now, kept):
+    results = tmp_path / "fast"
+    results.mkdir()
+    (results / "runs.csv").write_text("case\nx\n")
+    if before:
+        (results / quickstart.COMMIT_FILE).write_text(before + "\n")
+    said = []
+    quickstart._fresh_results(results, now, said.append)
+    assert (results / "runs.csv").exists() == kept
+    assert (results / quickstart.COMMIT_FILE).read_text().strip() == now
+    assert bool(said) == (not kept)
+
+
+def test_asv_percent_lines_and_recorded_commits(tmp_path):
+    line = "[ 12.50%] ··· bench_tutorials.TutorialTrack.track_test_mse                    ok"
+    found = quickstart.ASV_PERCENT.match(line)
+    assert found and float(found.group(1)) == 12.5
+    assert quickstart.ASV_PERCENT.match("· Discovering benchmarks") is None
+    folder = tmp_path / "results" / "asv" / "box-fast"
+    folder.mkdir(parents=True)
+    assert not quickstart._asv_done(tmp_path, "box-fast", "0123456789abcdef")
+    (folder / "01234567-existing-py3.11.json").write_text("{}")
+    assert quickstart._asv_done(tmp_path, "box-fast", "0123456789abcdef")
+    assert not quickstart._asv_done(tmp_path, "box-fast", "0123456789abcdef+dirty")
+
+
+def test_a_fast_profile_report_says_so(tmp_path):
+    md = build_report(FIXTURE, tmp_path).markdown.read_text(encoding="utf-8")
+    lede = md.split("## Headline")[0]
+    assert "profile fast" in lede
+    assert re.search(r"\*\*Fast profile\*\* \(the quick start, scripts/bench\.sh\)", lede)
+    assert "results/REPORT.md" in lede and "SCRATCHNET\\_BENCH\\_PROFILE=full bash scripts/bench.sh" in lede
