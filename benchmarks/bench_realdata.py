@@ -1,5 +1,5 @@
 """Real-data cases: California (8 features), diabetes, breast cancer, digits."""
-from .common import FRAMEWORKS, _TimeBase, _TrackBase, cases_with, run_cases, time_cases_with
+from .common import FRAMEWORKS, _TimeBase, _TrackBase, cases_with, run_cases, cases_timed
 
 _PARAMS = (cases_with("real"), list(FRAMEWORKS))
 
@@ -10,8 +10,8 @@ class RealDataTrack(_TrackBase):
     def setup_cache(self):
         return run_cases(_PARAMS[0])
 
-_TIME_PARAMS = (time_cases_with("real"), list(FRAMEWORKS))
+_TIME_PARAMS = (cases_timed("real"), list(FRAMEWORKS))
 
-if _TIME_PARAMS[0]:  # the fast profile times only its tiny case (common.time_cases_with)
+if _TIME_PARAMS[0]:  # the fast profile times only its tiny case (common.cases_timed)
     class RealDataTime(_TimeBase):
         params = _TIME_PARAMS

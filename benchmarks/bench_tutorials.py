@@ -1,5 +1,5 @@
 """The tutorial cases: perceptron, single neurons, 2-3-1 nets, moons, California housing."""
-from .common import FRAMEWORKS, _TimeBase, _TrackBase, cases_with, run_cases, time_cases_with
+from .common import FRAMEWORKS, _TimeBase, _TrackBase, cases_with, run_cases, cases_timed
 
 _PARAMS = (cases_with("tutorial"), list(FRAMEWORKS))
 
@@ -10,8 +10,8 @@ class TutorialTrack(_TrackBase):
     def setup_cache(self):
         return run_cases(_PARAMS[0])
 
-_TIME_PARAMS = (time_cases_with("tutorial"), list(FRAMEWORKS))
+_TIME_PARAMS = (cases_timed("tutorial"), list(FRAMEWORKS))
 
-if _TIME_PARAMS[0]:  # the fast profile times only its tiny case (common.time_cases_with)
+if _TIME_PARAMS[0]:  # the fast profile times only its tiny case (common.cases_timed)
     class TutorialTime(_TimeBase):
         params = _TIME_PARAMS

@@ -51,7 +51,7 @@ def cases_with(tag: str) -> list[str]:
     return [name for name in profile_cases(PROFILE) if tag in CASES[name].tags]
 
 
-def time_cases_with(tag: str) -> list[str]:
+def cases_timed(tag: str) -> list[str]:
     """The cases the ``time_`` benchmarks of ``tag`` time: in the fast profile only FAST_TIME_CASES
     (the runs already recorded every case's epoch times and cost model; asv re-times the tiny case
     only), in the full profile every case."""

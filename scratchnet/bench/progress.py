@@ -2,7 +2,7 @@
 
 ``Progress(total, phase)``: on a terminal, one tqdm bar with the count, rate and ETA; when the
 stream is not a terminal (a CI log, a file), plain lines instead -- ``phase: 12/40 tasks (30%),
-0:45 elapsed, ETA 1:45 [label]`` -- at most one every ``interval`` seconds plus the first and the
+0:45 elapsed, ETA 1:45 [label]`` (``phase: 30%, ...`` for ``unit="%"``) -- at most one every ``interval`` seconds plus the first and the
 last, with no carriage returns or escape codes. ``note(text)`` prints a line that does not break
 the bar. ``enabled=False`` prints nothing.
 """
@@ -58,8 +58,8 @@ class Progress:
         done = self.count / self.total if self.total else 1.0
         eta = f", ETA {clock_text(elapsed / done * (1 - done))}" if 0 < done < 1 else ""
         label = f" [{self.label}]" if self.label else ""
-        print(f"{self.phase}: {self.count}/{self.total} {self.unit}s ({done:.0%}), {clock_text(elapsed)} "
-              f"elapsed{eta}{label}", file=self.stream, flush=True)
+        position = f"{done:.0%}" if self.unit == "%" else f"{self.count}/{self.total} {self.unit}s ({done:.0%})"
+        print(f"{self.phase}: {position}, {clock_text(elapsed)} elapsed{eta}{label}", file=self.stream, flush=True)
 
     def set_label(self, label: str) -> None:
         self.label = label

@@ -90,6 +90,11 @@ def test_asv_collects_only_the_topic_classes(bench):
         ("bench_realdata", "RealDataTrack"), ("bench_throughput", "ThroughputTrack"),
         ("bench_memory", "Memory"),
     }
+    # asv also collects module-level functions with those prefixes (a helper imported into a module
+    # counts): none may exist
+    functions = [f"{name}.{attr}" for name, module in modules.items() for attr, obj in vars(module).items()
+                 if callable(obj) and not isinstance(obj, type) and attr.startswith(prefixes)]
+    assert functions == []
     # no peakmem_: a process forked from asv's forkserver carries TensorFlow for every framework
     assert not any(a.startswith("peakmem_") for module in modules.values() for cls in vars(module).values()
                    if isinstance(cls, type) for a in dir(cls))

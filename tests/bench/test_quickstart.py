@@ -45,6 +45,15 @@ def test_progress_in_a_log_is_plain_rate_limited_and_has_an_eta():
     assert lines[1] == "runs: 3/10 tasks (30%), 0:12 elapsed, ETA 0:28 [task 2]"
 
 
+def test_a_percent_phase_reads_as_percent():
+    out, clock = io.StringIO(), _Clock()
+    bar = Progress(100, "asv", unit="%", stream=out, interval=0.0, clock=clock, tty=False)
+    clock.now = 20.0
+    bar.advance_to(25, "bench_tutorials.TutorialTrack.track_test_mse")
+    assert out.getvalue().splitlines()[-1] == ("asv: 25%, 0:20 elapsed, ETA 1:00 "
+                                               "[bench_tutorials.TutorialTrack.track_test_mse]")
+
+
 def test_progress_disabled_prints_nothing_and_clock_text():
     out = io.StringIO()
     bar = Progress(3, "asv", stream=out, enabled=False, tty=False)
