@@ -98,6 +98,7 @@ def test_asv_percent_lines_and_recorded_commits(tmp_path):
 def test_a_fast_profile_report_says_so(tmp_path):
     md = build_report(FIXTURE, tmp_path).markdown.read_text(encoding="utf-8")
     lede = md.split("## Headline")[0]
-    assert "profile fast" in lede
-    assert re.search(r"\*\*Fast profile\*\* \(the quick start, scripts/bench\.sh\)", lede)
-    assert "results/REPORT.md" in lede and "SCRATCHNET\\_BENCH\\_PROFILE=full bash scripts/bench.sh" in lede
+    assert "profile fast (the quick start; full evidence: results/REPORT.md)" in lede
+    env = md.split("## Environment")[1]
+    assert re.search(r"\*\*Profile:\*\* fast: the quick start \(scripts/bench\.sh\)", env)
+    assert "SCRATCHNET\\_BENCH\\_PROFILE=full bash scripts/bench.sh runs every case with 5 seeds" in env
