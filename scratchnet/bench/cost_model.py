@@ -40,9 +40,9 @@ steps). The overhead is everything paid once per epoch inside the epoch's clock 
 epoch's iterator and callbacks; for scratchnet its epoch set-up; for scikit-learn ``partial_fit``'s
 input validation and bookkeeping; for a foreign network, nothing but the harness' loop.
 
-:func:`model_error` says how well the model predicts the run's own median epoch time
-(``overhead + steps_per_epoch * per_step`` against ``seconds_per_epoch``); the report shows the
-worst case per framework. :func:`step_share` is the fraction of a modelled epoch spent in steps
+:func:`predicted_epoch_seconds` is the model's epoch time, ``overhead + steps_per_epoch * per_step``;
+the report checks it against the runs' median ``seconds_per_epoch`` and shows the worst case per
+framework (``report.costs``). :func:`step_share` is the fraction of a modelled epoch spent in steps
 (the report's rule for a step-dominated case).
 
 A trainer whose ``train_epoch`` takes no ``batch_size`` cannot be timed this way: its columns are
@@ -151,12 +151,6 @@ def predicted_epoch_seconds(epoch_overhead_seconds, seconds_per_step, steps_per_
     """``overhead + steps * per_step`` (NumPy arrays or scalars)."""
     return np.asarray(epoch_overhead_seconds, dtype=float) + np.asarray(steps_per_epoch, dtype=float) * \
         np.asarray(seconds_per_step, dtype=float)
-
-
-def model_error(epoch_overhead_seconds, seconds_per_step, steps_per_epoch, seconds_per_epoch):
-    """Relative error of the model's epoch time against the measured one: predicted / measured - 1."""
-    measured = np.asarray(seconds_per_epoch, dtype=float)
-    return predicted_epoch_seconds(epoch_overhead_seconds, seconds_per_step, steps_per_epoch) / measured - 1.0
 
 
 def step_share(epoch_overhead_seconds, seconds_per_step, steps_per_epoch):

@@ -76,11 +76,21 @@ def _run_asv(root: Path, machine: str, commit: str, log: Path) -> int:
     return code
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scratchnet.bench.quickstart", description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default=os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast"),
                         choices=("fast", "full"))
-    parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
+    parser.add_argument("--jobs", type=_positive, default=2, help="runs at a time (default 2)")
     parser.add_argument("--no-asv", action="store_true", help="skip the asv phase")
     args = parser.parse_args(argv)
 

@@ -102,3 +102,12 @@ def test_a_fast_profile_report_says_so(tmp_path):
     env = md.split("## Environment")[1]
     assert re.search(r"\*\*Profile:\*\* fast: the quick start \(scripts/bench\.sh\)", env)
     assert "SCRATCHNET\\_BENCH\\_PROFILE=full bash scripts/bench.sh runs every case with 5 seeds" in env
+
+
+@pytest.mark.parametrize("jobs, message", [("0", "must be >= 1, got 0"), ("two", "must be a whole number")])
+def test_bad_jobs_is_refused_naming_the_argument(jobs, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        quickstart.main(["--jobs", jobs])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--jobs" in err and message in err, err

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..cost_model import step_share
+from ..cost_model import predicted_epoch_seconds, step_share
 from .blocks import Block, Heading, Image, para, table_block
 from .formatting import NA, fmt_ratio, fmt_time
 from .plotting import framework_color, framework_marker, png
@@ -77,7 +77,7 @@ def case_costs(res: Results) -> pd.DataFrame:
             s = runs["seconds_per_step"].to_numpy(dtype=float)
             n = runs["steps_per_epoch"].to_numpy(dtype=float)
             measured = runs["seconds_per_epoch"].to_numpy(dtype=float)
-            predicted = o + n * s
+            predicted = predicted_epoch_seconds(o, s, n)
             rows.append({"case": case, "mode": mode, "framework": fw, "runs": len(runs),
                          "steps_per_epoch": float(np.median(n)), "seconds_per_epoch": float(np.median(measured)),
                          "predicted_seconds_per_epoch": float(np.median(predicted)),
