@@ -1,4 +1,4 @@
-"""The two parts of an epoch's cost (scratchnet.bench.cost_model), per framework.
+"""The two parts of an epoch's cost (scratchnet.bench.measures.cost_model), per framework.
 
 ``track_seconds_per_step`` (one optimizer step) and ``track_epoch_overhead_seconds`` (the fixed
 cost of one epoch, whatever its length): medians over the profile's seeds of the runs the harness

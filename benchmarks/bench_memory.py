@@ -2,13 +2,13 @@
 
 asv's ``peakmem_`` figure is the peak RSS of a benchmark process forked from the forkserver,
 which has imported the whole suite (TensorFlow included), so it would charge scratchnet for
-TensorFlow. These ``track_`` figures come instead from :func:`scratchnet.bench.memory.probe`:
+TensorFlow. These ``track_`` figures come instead from :func:`scratchnet.bench.running.memory.probe`:
 one fresh Python process per (case, framework) that imports only that framework (numpy and
 scratchnet; TensorFlow for Keras), reads the training rows from a file and fits one epoch,
 with the peak-RSS mark reset just before ``fit`` (``/proc/self/clear_refs``) and ``VmHWM``
-read after it. Figures in MiB; definitions in :mod:`scratchnet.bench.memory`.
+read after it. Figures in MiB; definitions in :mod:`scratchnet.bench.running.memory`.
 """
-from scratchnet.bench.profiles import FAST_MEMORY_CASES
+from scratchnet.bench.cases.profiles import FAST_MEMORY_CASES
 
 from .common import PROFILE, _CaseBenchmark, cases_with
 
@@ -28,7 +28,7 @@ class Memory(_CaseBenchmark):
     def setup_cache(self):
         from dataclasses import asdict
 
-        from scratchnet.bench.memory import probe
+        from scratchnet.bench.running.memory import probe
 
         return {(case, fw): asdict(probe(case, fw)) for case in self.params[0] for fw in self.params[1]}
 

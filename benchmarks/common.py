@@ -30,16 +30,16 @@ import statistics
 import tempfile
 
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.schema import FRAMEWORKS
+from scratchnet.bench.store.schema import FRAMEWORKS
 
 if os.environ.get("SCRATCHNET_BENCH_PREIMPORT_TF", "1") != "0":
-    from scratchnet.bench.keras_twin import import_keras, keras_available
+    from scratchnet.bench.parity.keras_twin import import_keras, keras_available
 
     if keras_available():
         import_keras()
 
-from scratchnet.bench.profiles import FAST_CASES, FAST_TIME_CASES, check_profile, profile_cases
-from scratchnet.bench.profiles import SEEDS as _SEEDS
+from scratchnet.bench.cases.profiles import FAST_TIME_CASES, check_profile, profile_cases
+from scratchnet.bench.cases.profiles import SEEDS as _SEEDS
 
 PROFILE = check_profile(os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast"))
 SEEDS = _SEEDS[PROFILE]
@@ -61,8 +61,8 @@ def cases_timed(tag: str) -> list[str]:
 def run_cases(names: list[str]) -> dict:
     """Run (or resume) the profile's runs of ``names`` and summarise them per (case, framework)."""
     from scratchnet.bench import store
-    from scratchnet.bench.schema import RUN_COLUMNS
-    from scratchnet.bench.suite import run_suite
+    from scratchnet.bench.store.schema import RUN_COLUMNS
+    from scratchnet.bench.running.suite import run_suite
 
     run_suite([CASES[n] for n in names], FRAMEWORKS, ("parity",), SEEDS, PROFILE, RESULTS_DIR, progress=False)
     runs = store.read_table(os.path.join(RESULTS_DIR, "runs.csv"), RUN_COLUMNS)
@@ -88,7 +88,7 @@ def _median(values) -> float:
 
 
 def _censored_median(values) -> float:
-    from scratchnet.bench.metrics import censored_median
+    from scratchnet.bench.measures.metrics import censored_median
 
     median = censored_median([float(v) for v in values])
     return float("nan") if median is None else median
@@ -150,7 +150,7 @@ class _TimeBase(_CaseBenchmark):
     def setup(self, case, framework):
         from scratchnet.bench import frameworks
         from scratchnet.bench.cases import build_model
-        from scratchnet.bench.runner import dataset_for
+        from scratchnet.bench.running.runner import dataset_for
 
         c = CASES[case]
         adapter = frameworks.get_adapter(framework)

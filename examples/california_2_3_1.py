@@ -8,7 +8,7 @@ Check it against an equivalent Keras model, step for step (from the repository r
     scratchnet-bench check examples/california_2_3_1.py:make_net --case california-2-3-1 --epochs 3
 
 ``make_net()`` wraps the functions below in the object the checker expects (see
-``scratchnet/bench/foreign.py``): describe / get_weights / set_weights / train_on_batch / predict.
+``scratchnet/bench/parity/foreign.py``): describe / get_weights / set_weights / train_on_batch / predict.
 """
 import numpy as np
 

@@ -14,7 +14,8 @@ from . import activations, callbacks, initializers, losses, optimizers
 from .callbacks import Callback, EarlyStopping, History
 from .initializers import (GlorotNormal, GlorotUniform, HeNormal, HeUniform, Ones, RandomNormal,
                            RandomUniform, Zeros)
-from .io import ModelFileError, load_model, save_model
+from .io import ModelFileError, save_model
+from .loading import load_model
 from .layers import Activation, Dense, Input
 from .model import Sequential
 from .optimizers import SGD, Adam, RMSprop

@@ -1,4 +1,4 @@
-"""Save and load models as one ``.npz`` file: a JSON config plus plain arrays, never pickle.
+"""The model file format and ``save_model``: one ``.npz`` file, a JSON config plus plain arrays, never pickle.
 
 File layout (``numpy.savez``, loaded with ``allow_pickle=False``):
 
@@ -9,7 +9,8 @@ File layout (``numpy.savez``, loaded with ``allow_pickle=False``):
 * ``optimizer/<key>`` -- the optimizer state (iterations, moments), when compiled.
 
 Loading verifies the format marker, the version, the weight count, shapes and dtype, and the
-checksum, and names the file and the problem when any of them is off.
+checksum, and names the file and the problem when any of them is off (``load_model``, in
+:mod:`scratchnet.loading`: this module does not import the model, so model -> io runs one way).
 """
 from __future__ import annotations
 
@@ -17,14 +18,10 @@ import hashlib
 import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from . import layers as _layers
-from . import losses as _losses
-from . import optimizers as _optimizers
 
 FORMAT = "scratchnet-model"
 VERSION = 1
@@ -74,51 +71,3 @@ def save_model(model, path: str | os.PathLike) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def load_model(path: str | os.PathLike):
-    """Rebuild a model saved by :func:`save_model`, compiled if it was."""
-    from .model import Sequential
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no model file at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise ModelFileError(f"{path} is not a scratchnet model file (.npz could not be read: {exc})") from None
-    if "__format__" not in arrays or str(arrays["__format__"]) != FORMAT:
-        raise ModelFileError(f"{path} is not a scratchnet model file (no '{FORMAT}' marker)")
-    try:
-        config = json.loads(str(arrays["__config__"]))
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: the model config is missing or not valid JSON ({exc})") from None
-    if config.get("format_version") != VERSION:
-        raise ModelFileError(f"{path}: format version {config.get('format_version')!r}, this scratchnet reads {VERSION}")
-    weights = [arrays[k] for k in sorted(k for k in arrays if k.startswith("weight_"))]
-    if _digest(weights) != config.get("weights_sha256"):
-        raise ModelFileError(f"{path}: the weights do not match the checksum in the file (modified or corrupted)")
-    mc = config["model"]
-    try:
-        model = Sequential(dtype=mc["dtype"], seed=mc.get("seed"), name=mc.get("name", "sequential"))
-        if mc.get("input_dim") is not None:
-            model.add(_layers.Input((mc["input_dim"],)))
-        for layer_config in mc["layers"]:
-            model.add(_layers.from_config(layer_config))
-        model.build()
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: the model config cannot be rebuilt ({exc})") from None
-    expected = [w.shape for w in model.weights]
-    if [w.shape for w in weights] != expected or any(w.dtype != model.dtype for w in weights):
-        raise ModelFileError(
-            f"{path}: stored weights {[w.shape for w in weights]} do not fit the architecture {expected}"
-        )
-    model.set_weights(weights)
-    if config.get("compile"):
-        cc = config["compile"]
-        model.compile(_optimizers.from_config(cc["optimizer"]), _losses.from_config(cc["loss"]), cc["metrics"])
-        state = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("optimizer/")}
-        if state:
-            model.optimizer.set_state(state)
-    return model

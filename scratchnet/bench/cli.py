@@ -8,7 +8,7 @@
     scratchnet-bench check path/to/net.py:factory --case CASE [--epochs N] [--dtype float64]
 
 ``--case-file cases.toml`` (list, run, parity, check; repeatable) adds your own cases
-(:mod:`scratchnet.bench.casefile`); installed ``scratchnet.cases`` plugins are always added.
+(:mod:`scratchnet.bench.cases.casefile`); installed ``scratchnet.cases`` plugins are always added.
 
 Exit status: 0 on success; 1 when a parity check fails (``parity``, ``check``) or a run errored
 (``run``); 2 for bad arguments or input.
@@ -20,9 +20,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .cases import CASES, select_cases
-from . import frameworks
-from .schema import FRAMEWORKS, MODES
+from scratchnet.bench.cases.registry import CASES, select_cases
+from scratchnet.bench import frameworks
+from scratchnet.bench.store.schema import FRAMEWORKS, MODES
 
 
 def _csv_list(text: str) -> list[str]:
@@ -52,9 +52,11 @@ def _parser() -> argparse.ArgumentParser:
                     "use --jobs 1 (the default) for runs whose timings you will report.")
     run.add_argument("--cases", default=None, help="comma-separated glob(s) of case names (default: all)")
     run.add_argument("--frameworks", type=_csv_list, default=list(FRAMEWORKS),
-                     help=f"comma-separated subset of {','.join(FRAMEWORKS)} (default: all four). keras: Keras "
+                     help=f"comma-separated subset of {','.join(FRAMEWORKS)} (default: all). keras: Keras "
                           "at its calibrated best (fastest steps_per_execution x jit_compile, cached in "
-                          "--results/keras_calibration.json); keras-default: compile()/fit() defaults, "
+                          "--results/keras_calibration.json); tf-loop: a hand-written TensorFlow loop, one "
+                          "tf.function per epoch (jit_compile calibrated); torch: PyTorch eager or "
+                          "torch.compile (calibrated; optional extra, unsupported when not installed); keras-default: compile()/fit() defaults, "
                           "capped at a few epochs; sklearn: MLPRegressor/MLPClassifier (cases it cannot "
                           "express are recorded as unsupported)")
     run.add_argument("--modes", type=_csv_list, default=["parity"],
@@ -139,16 +141,16 @@ def _case_file_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _user_cases(args) -> list:
-    from .casefile import load_user_cases
+    from scratchnet.bench.cases.casefile import load_user_cases
 
     return load_user_cases(getattr(args, "case_file", []) or [])
 
 
 def _cmd_check(args) -> int:
-    from .cases import get_case
-    from .check import check_foreign
-    from .foreign import case_mismatches, load_foreign
-    from .runner import dataset_for
+    from scratchnet.bench.cases.registry import get_case
+    from scratchnet.bench.parity.check import check_foreign
+    from scratchnet.bench.parity.foreign import case_mismatches, load_foreign
+    from scratchnet.bench.running.runner import dataset_for
 
     _user_cases(args)
     case = get_case(args.case)
@@ -181,7 +183,7 @@ def _cmd_list(args) -> int:
 
 def _foreign_frameworks(args) -> list[str]:
     """``--frameworks`` with each foreign target (file.py:factory) registered under its label."""
-    from .foreign import is_target
+    from scratchnet.bench.parity.foreign import is_target
 
     targets = [fw for fw in args.frameworks if is_target(fw)]
     labels = list(args.label or [])
@@ -190,7 +192,7 @@ def _foreign_frameworks(args) -> list[str]:
                          "network(s) (path/to/file.py:factory); give one --label per network, in order")
     if targets and args.jobs > 1:
         raise ValueError("--jobs > 1 cannot carry a foreign network to the worker processes; run it with --jobs 1")
-    from .frameworks.foreign import register_target
+    from scratchnet.bench.frameworks.foreign import register_target
 
     out, i = [], 0
     for fw in args.frameworks:
@@ -207,7 +209,7 @@ def _foreign_frameworks(args) -> list[str]:
 
 
 def _cmd_run(args) -> int:
-    from .suite import run_suite
+    from scratchnet.bench.running.suite import run_suite
 
     user = {c.name for c in _user_cases(args)}
     if args.jobs > 1 and user & {c.name for c in select_cases(args.cases)}:
@@ -221,13 +223,13 @@ def _cmd_run(args) -> int:
     for mode in args.modes:
         if mode not in MODES:
             raise ValueError(f"--modes: unknown mode {mode!r}; valid: {list(MODES)}")
-    from .foreign import is_target
+    from scratchnet.bench.parity.foreign import is_target
 
     foreign = [fw for fw in args.frameworks if is_target(fw)]
     if args.scheduler and foreign:
         raise ValueError(f"--scheduler does not carry foreign networks ({', '.join(foreign)}) to the Dask workers; "
                          "run them without --scheduler")
-    from .sweep import combined_grid, expand
+    from scratchnet.bench.cases.sweep import combined_grid, expand
 
     grid = combined_grid(args.grid, getattr(args, "case_file", []) or [])  # case files' [grid], then --grid
     cases = expand(select_cases(args.cases), grid)  # bad keys/values refused here, before anything runs
@@ -276,14 +278,14 @@ def _custom_model(args):
 
 
 def _cmd_parity(args) -> int:
-    from .parity import check_parity, parity_table
+    from scratchnet.bench.parity.gate import check_parity, parity_table
 
     if args.layers is not None:
         model, x, y = _custom_model(args)
         reports = [check_parity(model, x, y, epochs=args.epochs, batch_size=args.batch_size or None,
                                 case="custom")]
     else:
-        from .suite import parity_dtypes, run_parity_for_case
+        from scratchnet.bench.running.suite import parity_dtypes, run_parity_for_case
 
         _user_cases(args)
         reports = []
@@ -293,7 +295,7 @@ def _cmd_parity(args) -> int:
                 reports.append(run_parity_for_case(case, dtype))
     print(parity_table(reports))
     if args.results:
-        from .store import ResultStore
+        from scratchnet.bench.store.results import ResultStore
 
         ResultStore(args.results).record({"parity": [r.summary_row() for r in reports],
                                           "parity_epochs": [row for r in reports for row in r.epoch_rows()]})
@@ -304,8 +306,8 @@ def _cmd_parity(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import build_report
-    from .store import ResultStore
+    from scratchnet.bench.report import build_report
+    from scratchnet.bench.store.results import ResultStore
 
     if os.path.isdir(args.results):  # refuse (or repair) damaged tables before reporting on them
         for note in ResultStore(args.results, repair=args.repair).check():
@@ -313,7 +315,7 @@ def _cmd_report(args) -> int:
     paths = build_report(args.results, args.out)
     print(f"wrote {paths.markdown} and {paths.html} ({len(paths.figures)} figures)")
     if args.readme:
-        from .report import update_readme
+        from scratchnet.bench.report import update_readme
 
         changed = update_readme(args.readme, args.results)
         print(f"{args.readme}: headline {'updated' if changed else 'already current'}")

@@ -1,16 +1,19 @@
 """The quick start's driver: what ``bash scripts/bench.sh`` runs once the install phase is done.
 
-Phases, each shown with :class:`scratchnet.bench.progress.Progress` (a bar with an ETA on a
+Phases, each shown with :class:`scratchnet.bench.running.progress.Progress` (a bar with an ETA on a
 terminal, plain lines in a log):
 
-2. **runs** -- the profile's runs (:mod:`scratchnet.bench.profiles`: cases, seeds, epochs) in
-   ``results/<profile>/``, two at a time (``--jobs``), resumed: a row already recorded for this
-   commit is not run again. When the commit changed (or the tree is dirty), the directory is
-   started afresh, so every row of it comes from the code that wrote the report.
+2. **runs** -- the profile's runs (:mod:`scratchnet.bench.cases.profiles`: cases, seeds, epochs) in
+   ``results/<profile>/``, two at a time (``--jobs``), resumed: a row already recorded by the same
+   *code* is not run again. The code is named by :func:`code_fingerprint` -- a sha256 over every
+   file that can change a recorded figure (``scratchnet/`` but its report package, ``benchmarks/``,
+   ``pyproject.toml``, ``asv.conf.json``), as they are in the working tree -- so editing the report,
+   the docs or the tests keeps the rows, and any other edit starts the directory afresh: every row
+   comes from code identical to the code that writes the report.
 3. **asv** -- ``asv run`` over ``benchmarks/``: its ``track_`` figures read the rows phase 2
    recorded (asv asks for exactly the same runs), the fast profile times only its tiny case and
-   probes memory in fresh processes. Skipped when asv already holds results for this commit and
-   phase 2 ran nothing new.
+   probes memory in fresh processes. Skipped when phase 2 ran nothing new and asv already ran on
+   code of the same fingerprint (``results/<profile>/ASV_CODE``).
 4. **report** -- ``results/<profile>/REPORT.md`` and ``report.html`` from those tables; then the
    path and the headline are printed.
 
@@ -29,28 +32,44 @@ import sys
 import time
 from pathlib import Path
 
-from .progress import Progress, clock_text
+from scratchnet.bench.running.progress import Progress, clock_text
 
 ASV_PERCENT = re.compile(r"^\[\s*(\d+(?:\.\d+)?)%\]")
-COMMIT_FILE = "COMMIT"
+CODE_FILE = "CODE"          # the code fingerprint the directory's rows were recorded with
+ASV_CODE_FILE = "ASV_CODE"  # the code fingerprint asv last ran on, successfully
+FINGERPRINTED = ("scratchnet", "benchmarks", "pyproject.toml", "asv.conf.json")
+NOT_FINGERPRINTED = ("scratchnet/bench/report/",)  # reads the tables, changes no recorded figure
 
 
-def _fresh_results(results: Path, commit: str, say) -> None:
-    """Start ``results`` afresh unless its rows come from ``commit`` (a clean one)."""
-    marker = results / COMMIT_FILE
-    previous = marker.read_text().strip() if marker.is_file() else ""
-    if results.exists() and (previous != commit or commit.endswith("+dirty") or not commit):
-        say(f"runs: {results} holds rows of commit {previous or 'unknown'}, this is {commit or 'unknown'}: "
-            "starting it afresh")
+def code_fingerprint(root: Path) -> str:
+    """sha256 over the path and bytes of every file that can change a recorded figure (module docstring)."""
+    import hashlib
+
+    files = sorted({p for name in FINGERPRINTED for p in ([root / name] if (root / name).is_file()
+                                                          else (root / name).rglob("*"))
+                    if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+                    and not str(p.relative_to(root)).startswith(NOT_FINGERPRINTED)})
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> str:
+    return path.read_text().strip() if path.is_file() else ""
+
+
+def _fresh_results(results: Path, code: str, say) -> None:
+    """Start ``results`` afresh unless its rows were recorded by code of fingerprint ``code``."""
+    previous = _read(results / CODE_FILE)
+    if results.exists() and previous != code:
+        say(f"runs: {results} holds rows of other code (fingerprint {previous[:12] or 'unknown'}, now "
+            f"{code[:12]}): starting it afresh")
         shutil.rmtree(results)
+    elif results.exists():
+        say(f"runs: resuming {results} (the code that recorded its rows is unchanged: {code[:12]})")
     results.mkdir(parents=True, exist_ok=True)
-    marker.write_text(commit + "\n")
-
-
-def _asv_done(root: Path, machine: str, commit: str) -> bool:
-    folder = root / "results" / "asv" / machine
-    return bool(commit) and not commit.endswith("+dirty") and folder.is_dir() and any(
-        p.name.startswith(commit[:8]) for p in folder.glob("*.json"))
+    (results / CODE_FILE).write_text(code + "\n")
 
 
 def _run_asv(root: Path, machine: str, commit: str, log: Path) -> int:
@@ -94,11 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-asv", action="store_true", help="skip the asv phase")
     args = parser.parse_args(argv)
 
-    from . import profiles
-    from .cases import CASES
-    from .report import build_report, headline
-    from .schema import FRAMEWORKS
-    from .suite import run_suite
+    from scratchnet.bench.cases import profiles
+    from scratchnet.bench.cases.registry import CASES
+    from scratchnet.bench.report import build_report, headline
+    from scratchnet.bench.store.schema import FRAMEWORKS
+    from scratchnet.bench.running.suite import run_suite
 
     root = Path(__file__).resolve().parents[2]
     results = root / "results" / args.profile
@@ -108,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
 
     say(f"[2/4] runs: profile {args.profile} ({len(profiles.profile_cases(args.profile))} cases x "
         f"{len(FRAMEWORKS)} frameworks x {profiles.SEEDS[args.profile]} seeds, {args.jobs} at a time) -> {results}")
-    _fresh_results(results, commit, say)
+    code = code_fingerprint(root)
+    _fresh_results(results, code, say)
     cases = [CASES[name] for name in profiles.profile_cases(args.profile)]
     summary = run_suite(cases, FRAMEWORKS, ("parity",), profiles.SEEDS[args.profile], args.profile, results,
                         jobs=args.jobs, progress=True)
@@ -117,16 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     machine = f"{os.uname().nodename}-{args.profile}"
     if args.no_asv:
         say("[3/4] asv: skipped (--no-asv)")
-    elif summary.done == 0 and _asv_done(root, machine, commit):
-        say(f"[3/4] asv: results for commit {commit[:8]} already in results/asv/{machine}/, nothing new ran: skipped")
+    elif summary.done == 0 and _read(results / ASV_CODE_FILE) == code:
+        say(f"[3/4] asv: already ran on this code (results/asv/{machine}/), nothing new ran: skipped")
     else:
         say(f"[3/4] asv: benchmarks/ reading the recorded runs (log: {results / 'asv.log'})")
         t0 = time.monotonic()
-        code = _run_asv(root, machine, commit, results / "asv.log")
-        say(f"asv: exit {code} ({clock_text(time.monotonic() - t0)})")
-        if code:
+        status = _run_asv(root, machine, commit, results / "asv.log")
+        say(f"asv: exit {status} ({clock_text(time.monotonic() - t0)})")
+        if status:
             say(f"asv failed: see {results / 'asv.log'}")
-            return code
+            return status
+        (results / ASV_CODE_FILE).write_text(code + "\n")
 
     say("[4/4] report")
     paths = build_report(results)

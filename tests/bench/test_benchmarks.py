@@ -39,7 +39,7 @@ def test_full_profile_covers_every_case_exactly_once(bench):
 
 
 def test_fast_profile_is_the_documented_subset(bench):
-    from scratchnet.bench import profiles
+    from scratchnet.bench.cases import profiles
 
     modules = bench("fast")
     cases = _param_cases(modules)
@@ -65,7 +65,7 @@ def test_track_and_time_benchmarks_share_parameters(bench):
     for track, time in ((modules["bench_tutorials"].TutorialTrack, modules["bench_tutorials"].TutorialTime),
                         (modules["bench_realdata"].RealDataTrack, modules["bench_realdata"].RealDataTime)):
         assert track.params == time.params
-        assert track.params[1] == ["scratchnet", "keras", "keras-default", "sklearn"]
+        assert track.params[1] == ["scratchnet", "keras", "tf-loop", "torch", "keras-default", "sklearn"]
         for name in ("track_test_mse", "track_train_mse", "track_convergence_epochs", "track_seconds_to_target",
                      "track_probe_prediction"):
             assert callable(getattr(track, name))
@@ -127,11 +127,13 @@ def test_each_track_class_has_its_own_setup_cache(bench):
 
 
 def test_cost_model_benchmarks_read_the_recorded_parts(bench, monkeypatch):
-    modules = bench("fast")
+    bench("fast")  # loads the benchmark modules under the fast profile
     cost = importlib.import_module("benchmarks.bench_cost_model")
     cases, fws = cost.CostModel.params
-    assert cases == ["perceptron", "california-2-3-1"] and set(cases) <= set(modules["common"].FAST_CASES)
-    assert fws == ["scratchnet", "keras", "keras-default", "sklearn"]
+    from scratchnet.bench.cases import profiles
+
+    assert cases == ["perceptron", "california-2-3-1"] and set(cases) <= set(profiles.FAST_CASES)
+    assert fws == ["scratchnet", "keras", "tf-loop", "torch", "keras-default", "sklearn"]
     summary = {("perceptron", "keras"): {"seconds_per_step": 2e-4, "epoch_overhead_seconds": 0.04}}
     bench_obj = cost.CostModel()
     assert bench_obj.track_seconds_per_step(summary, "perceptron", "keras") == 2e-4

@@ -1,4 +1,4 @@
-"""Case files (scratchnet.bench.casefile) and the csv dataset source (datasets.load_csv).
+"""Case files (scratchnet.bench.cases.casefile) and the csv dataset source (datasets.load_csv).
 
 A malformed file gives an error naming the file, the case and the field, and writes nothing.
 """
@@ -12,7 +12,7 @@ import pytest
 
 from scratchnet.bench import cases as cases_mod
 from scratchnet.bench import cli
-from scratchnet.bench.casefile import CaseFileError, load_case_file, load_user_cases, register
+from scratchnet.bench.cases.casefile import CaseFileError, load_case_file, load_user_cases, register
 from scratchnet.bench.datasets import DatasetError, load_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ def test_registered_cases_are_found_and_listed(tmp_path, capsys):
 def test_plugin_entry_points(monkeypatch):
     import importlib.metadata as md
 
-    from scratchnet.bench import casefile
+    from scratchnet.bench.cases import casefile
 
     good = cases_mod.Case(**{**cases_mod.get_case("perceptron").__dict__, "name": "plugin-perceptron"})
 

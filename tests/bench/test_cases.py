@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pytest
 
-from scratchnet.bench import cases as cases_mod
+from scratchnet.bench.cases import registry
 from scratchnet.bench.cases import CASES, Case, build_model, get_case, select_cases
 from scratchnet.bench.datasets import LOADERS
-from scratchnet.bench.runner import dataset_for
+from scratchnet.bench.running.runner import dataset_for
 
 ALL = list(CASES)
 
@@ -39,7 +39,7 @@ def _expected_seed(name: str, i: int) -> int:
 
 
 def test_names_unique_and_keys_match():
-    names = [c.name for c in cases_mod._cases()]
+    names = [c.name for c in registry._cases()]
     assert len(names) == len(set(names))
     assert list(CASES) == names
     for key, case in CASES.items():
@@ -248,8 +248,8 @@ def test_case_validation():
 @pytest.mark.tf
 @pytest.mark.parametrize("name", ALL)
 def test_every_case_has_a_keras_twin_that_passes_parity(name):
-    from scratchnet.bench.keras_twin import to_keras
-    from scratchnet.bench.suite import run_parity_for_case
+    from scratchnet.bench.parity.keras_twin import to_keras
+    from scratchnet.bench.running.suite import run_parity_for_case
 
     case = CASES[name]
     ds = dataset_for(case)

@@ -1,5 +1,5 @@
-"""Tests of the claims declarations (scratchnet.bench.claims), their sensitivity variants and
-the probe columns (scratchnet.bench.probes, the runner's probe_prediction).
+"""Tests of the claims declarations (scratchnet.bench.cases.claims), their sensitivity variants and
+the probe columns (scratchnet.bench.cases.probes, the runner's probe_prediction).
 
 The verdict tests feed synthetic tables whose values straddle each side of the rule:
 the claimed value inside / outside the seeds' range, within / beyond the tolerance.
@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scratchnet.bench import claims as cl
+from scratchnet.bench.cases import claims as cl
 from scratchnet.bench.cases import CASES, PROBE_3
-from scratchnet.bench.grid import parse_name
-from scratchnet.bench.probes import parse_probes, probe_columns
-from scratchnet.bench.runner import run_case
-from scratchnet.bench.schema import EPOCH_COLUMNS, RUN_COLUMNS
+from scratchnet.bench.cases.grid import parse_name
+from scratchnet.bench.cases.probes import parse_probes, probe_columns
+from scratchnet.bench.running.runner import run_case
+from scratchnet.bench.store.schema import EPOCH_COLUMNS, RUN_COLUMNS
 
 
 def _tables(values: dict[tuple[str, str], list[float]], quantity: str, epoch: int = 5):
@@ -165,7 +165,7 @@ def test_run_records_probe_predictions_every_epoch():
 def test_capped_timing_runs_are_not_measurements_of_a_claim():
     import pandas as pd
 
-    from scratchnet.bench import claims as cl
+    from scratchnet.bench.cases import claims as cl
 
     runs = pd.DataFrame({"case": ["c", "c"], "framework": ["keras-default", "scratchnet"],
                          "mode": ["parity", "parity"], "seed": [1, 1], "status": ["ok", "ok"],

@@ -49,7 +49,7 @@ def test_list_console_script():
 
 
 @pytest.mark.parametrize("args,words", [
-    (["--frameworks", "scratchnet,torch"], ["--frameworks", "'torch'"]),
+    (["--frameworks", "scratchnet,jax"], ["--frameworks", "'jax'"]),
     (["--modes", "parity,sideways"], ["--modes", "'sideways'"]),
     (["--cases", "no-such-case*"], ["no-such-case*", "no case matches"]),
 ])

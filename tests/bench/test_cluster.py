@@ -20,10 +20,10 @@ import pytest
 
 from scratchnet.bench import store
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.cluster import parse_scheduler
-from scratchnet.bench.schema import RUN_KEY
-from scratchnet.bench.suite import run_suite
-from scratchnet.bench.sweep import expand
+from scratchnet.bench.running.cluster import parse_scheduler
+from scratchnet.bench.store.schema import RUN_KEY
+from scratchnet.bench.running.suite import run_suite
+from scratchnet.bench.cases.sweep import expand
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.filterwarnings("ignore")

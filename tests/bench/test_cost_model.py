@@ -1,4 +1,4 @@
-"""The cost model of an epoch (scratchnet.bench.cost_model) and the report's rule built on it.
+"""The cost model of an epoch (scratchnet.bench.measures.cost_model) and the report's rule built on it.
 
 * the fit recovers a known fixed cost and per-step cost from synthetic timings (exact through
   two lengths, within noise through several);
@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scratchnet.bench import cost_model
+from scratchnet.bench.measures import cost_model
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.cost_model import epoch_rows, fit_cost_model, measure_cost_model, plan_lengths
-from scratchnet.bench.runner import run_case
+from scratchnet.bench.measures.cost_model import epoch_rows, fit_cost_model, measure_cost_model, plan_lengths
+from scratchnet.bench.running.runner import run_case
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
 
@@ -92,7 +92,8 @@ class _SyntheticTrainer:
         return slow * (self.overhead + steps * self.per_step)
 
 
-def test_measurement_recovers_synthetic_costs_and_ignores_outliers():
+def test_measurement_recovers_synthetic_costs_and_ignores_outliers(monkeypatch):
+    monkeypatch.setattr(cost_model, "MIN_SECONDS", 0.0)  # exactly ROUNDS rounds
     trainer = _SyntheticTrainer(0.045, 1e-4, batch=32)
     X, Y = np.zeros((100, 3)), np.zeros((100, 1))
     columns = measure_cost_model(trainer.train_epoch, X, Y, batch_size=32, steps_per_epoch=4,
@@ -103,6 +104,17 @@ def test_measurement_recovers_synthetic_costs_and_ignores_outliers():
     assert columns["cost_model_steps"] == "1/4/128" and columns["cost_model_note"] == ""
     rounds = cost_model.ROUNDS + 1
     assert trainer.calls == [1, 4, 128] * rounds and trainer.between == 3 * rounds
+
+
+def test_short_epochs_get_more_rounds_up_to_the_cap():
+    fast = _SyntheticTrainer(20e-6, 10e-6, batch=1)  # rounds of ~1.4 ms: far below MIN_SECONDS
+    measure_cost_model(fast.train_epoch, np.zeros((4, 3)), np.zeros((4, 1)), batch_size=1, steps_per_epoch=4,
+                       seconds_per_epoch=60e-6)
+    assert len(fast.calls) == 3 * (cost_model.MAX_ROUNDS + 1)
+    slow = _SyntheticTrainer(0.3, 1e-4, batch=32)  # rounds of ~0.9 s: ROUNDS rounds already pass MIN_SECONDS
+    measure_cost_model(slow.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
+                       steps_per_epoch=4, seconds_per_epoch=0.3)
+    assert len(slow.calls) == 3 * (cost_model.ROUNDS + 1)
 
 
 def test_a_trainer_without_batch_size_is_named_not_guessed():

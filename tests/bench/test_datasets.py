@@ -20,6 +20,7 @@ from sklearn.model_selection import train_test_split
 
 import scratchnet.bench
 from scratchnet.bench import datasets as ds
+from scratchnet.bench.datasets import california
 from scratchnet.bench.datasets import (
     Dataset,
     DatasetError,
@@ -164,7 +165,7 @@ def test_california_scaler_fitted_on_train_rows_only() -> None:
 
 def test_packaged_file_matches_sha256sums() -> None:
     assert _sha256(GZ_PATH) == _sums_entry()
-    frame = ds._read_california()
+    frame = california._read_california()
     assert frame.shape == (20640, 9)
     assert frame.columns[-1] == "MedHouseVal"
 
@@ -176,7 +177,7 @@ def test_checksum_mismatch_raises_naming_path_and_hashes(tmp_path: Path) -> None
     tampered.write_bytes(bytes(payload))
     expected = _sums_entry()
     with pytest.raises(DatasetError) as info:
-        ds._read_california(tampered, expected_sha256=expected)
+        california._read_california(tampered, expected_sha256=expected)
     message = str(info.value)
     assert "sha256" in message.lower()
     assert str(tampered) in message
@@ -186,25 +187,25 @@ def test_checksum_mismatch_raises_naming_path_and_hashes(tmp_path: Path) -> None
 def test_checksum_defaults_to_sha256sums_entry(tmp_path: Path) -> None:
     copy = tmp_path / "copy.csv.gz"
     shutil.copyfile(GZ_PATH, copy)
-    assert ds._read_california(copy).shape == (20640, 9)
+    assert california._read_california(copy).shape == (20640, 9)
     different = tmp_path / "different.csv.gz"
     _write_gz_csv(pd.read_csv(GZ_PATH), different)  # same table, different gzip bytes
     with pytest.raises(DatasetError, match="checksum"):
-        ds._read_california(different)
+        california._read_california(different)
 
 
 def test_missing_column_raises_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "no_averooms.csv.gz"
     digest = _write_gz_csv(pd.read_csv(GZ_PATH).drop(columns="AveRooms"), path)
     with pytest.raises(DatasetError, match="AveRooms"):
-        ds._read_california(path, expected_sha256=digest)
+        california._read_california(path, expected_sha256=digest)
 
 
 def test_wrong_row_count_raises(tmp_path: Path) -> None:
     path = tmp_path / "short.csv.gz"
     digest = _write_gz_csv(pd.read_csv(GZ_PATH).head(100), path)
     with pytest.raises(DatasetError, match="100 rows"):
-        ds._read_california(path, expected_sha256=digest)
+        california._read_california(path, expected_sha256=digest)
 
 
 @pytest.mark.parametrize("name", ["california", "california-tutorial"])

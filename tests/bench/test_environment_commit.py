@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from scratchnet.bench import environment
+from scratchnet.bench.running import environment
 
 
 def test_commit_from_environment_variable(monkeypatch):

@@ -1,4 +1,4 @@
-"""The foreign-network protocol (scratchnet.bench.foreign) and `check` (scratchnet.bench.check).
+"""The foreign-network protocol (scratchnet.bench.parity.foreign) and `check` (scratchnet.bench.parity.check).
 
 The three examples in examples/ must pass against Keras in float64; planted bugs must fail at
 the first step, naming the layer where the mistake enters and the pattern.
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from scratchnet.bench import cli
-from scratchnet.bench.foreign import (ForeignError, ForeignNet, case_mismatches, default_label, load_foreign,
-                                      load_target, parse_description, twin_model)
+from scratchnet.bench.parity.foreign import (ForeignError, ForeignNet, case_mismatches, default_label,
+    load_foreign, load_target, parse_description, twin_model)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -129,7 +129,7 @@ def test_predict_shape_and_exceptions_are_named():
 
 def test_targets_load_by_file_and_module_and_errors_name_them(tmp_path):
     assert callable(load_target(f"{CAL}:make_net"))
-    assert load_target("scratchnet.bench.foreign:parse_description") is parse_description
+    assert load_target("scratchnet.bench.parity.foreign:parse_description") is parse_description
     assert default_label(f"{CAL}:make_net") == "california_2_3_1"
     assert default_label("pkg.mod.nets:make") == "nets"
     with pytest.raises(ForeignError, match="must look like path/to/file.py:factory"):

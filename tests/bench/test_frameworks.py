@@ -12,17 +12,17 @@ import pytest
 from scratchnet.bench import frameworks
 from scratchnet.bench.cases import CASES, build_model
 from scratchnet.bench.frameworks import keras_calibration as kc
-from scratchnet.bench.runner import dataset_for, run_case
-from scratchnet.bench.schema import FRAMEWORKS, RUN_COLUMNS, STATUSES
-from scratchnet.bench.suite import plan, run_suite
+from scratchnet.bench.running.runner import dataset_for, run_case
+from scratchnet.bench.store.schema import FRAMEWORKS, RUN_COLUMNS, STATUSES
+from scratchnet.bench.running.suite import plan, run_suite
 
 
 def test_registry_names_and_errors():
-    assert frameworks.names()[:4] == FRAMEWORKS == frameworks.BUILTINS
+    assert frameworks.names()[:len(FRAMEWORKS)] == FRAMEWORKS == frameworks.BUILTINS
     assert frameworks.is_builtin("keras-default") and not frameworks.is_builtin("mine")
     assert frameworks.get_adapter("scratchnet").name == "scratchnet"
-    with pytest.raises(ValueError, match="unknown framework 'torch'.*keras-default"):
-        frameworks.get_adapter("torch")
+    with pytest.raises(ValueError, match="unknown framework 'jax'.*keras-default"):
+        frameworks.get_adapter("jax")
     with pytest.raises(ValueError, match="built in"):
         frameworks.register(frameworks.get_adapter("scratchnet"))
     assert "unsupported" in STATUSES
@@ -179,25 +179,29 @@ def test_keras_adapter_records_the_calibrated_setting(tmp_path, monkeypatch):
 
 
 @pytest.mark.tf
-def test_keras_default_is_capped_and_has_the_maths_of_keras():
+def test_keras_default_trains_its_budget_and_has_the_maths_of_keras(monkeypatch):
+    from scratchnet.bench.frameworks import keras as kmod
+
     case = CASES["neuron3-sgd-tanh"]
     seed = case.seeds(1)[0]
-    from scratchnet.bench.frameworks.keras import KERAS_DEFAULT_MAX_EPOCHS
-
-    d = run_case(case, "keras-default", seed, epochs=KERAS_DEFAULT_MAX_EPOCHS + 2)
-    k = run_case(case, "keras", seed, epochs=KERAS_DEFAULT_MAX_EPOCHS, keras_steps_per_execution=4)
+    monkeypatch.setattr(kmod.DEFAULT_ADAPTER, "timing_budget", (3, 0.0))  # the minimum, then stop
+    d = run_case(case, "keras-default", seed, epochs=5)
+    k = run_case(case, "keras", seed, epochs=3, keras_steps_per_execution=4)
     assert d.status == "ok", d.run["message"]
-    assert d.run["epochs_run"] == KERAS_DEFAULT_MAX_EPOCHS == d.run["epoch_cap"]
-    assert f"capped at {KERAS_DEFAULT_MAX_EPOCHS}" in d.run["message"]
+    assert d.run["epochs_run"] == 3 == d.run["epoch_cap"]
+    assert "capped at 3 of 5" in d.run["message"] and "at least 3 epochs" in d.run["message"]
     assert d.run["keras_steps_per_execution"] == 1 and d.run["keras_jit_compile"] is False
     assert [r["test_mse"] for r in d.epochs] == pytest.approx([r["test_mse"] for r in k.epochs], rel=1e-12)
+    monkeypatch.setattr(kmod.DEFAULT_ADAPTER, "timing_budget", (3, 1e9))  # never spent: every epoch
+    full = run_case(case, "keras-default", seed, epochs=5)
+    assert full.run["epochs_run"] == 5 and not np.isfinite(float(full.run["epoch_cap"]))
 
 
 @pytest.mark.tf
 def test_jit_compiled_twin_keeps_float64_parity():
     """The parity gate with the calibrated setting: XLA must not change the float64 maths."""
-    from scratchnet.bench.keras_twin import to_keras
-    from scratchnet.bench.suite import run_parity_for_case
+    from scratchnet.bench.parity.keras_twin import to_keras
+    from scratchnet.bench.running.suite import run_parity_for_case
 
     case = dataclasses.replace(CASES["moons-2-4-4-1"])
     ds = dataset_for(case)

@@ -11,7 +11,7 @@ pytest.importorskip("sklearn")
 from scratchnet.bench.cases import CASES, build_model  # noqa: E402
 from scratchnet.bench.frameworks import get_adapter  # noqa: E402
 from scratchnet.bench.frameworks.sklearn import unsupported_reason  # noqa: E402
-from scratchnet.bench.runner import dataset_for, run_case  # noqa: E402
+from scratchnet.bench.running.runner import dataset_for, run_case  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

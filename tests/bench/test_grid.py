@@ -1,11 +1,11 @@
-"""Tests of scratchnet.bench.grid: deterministic variant names, validation, seeds, selection."""
+"""Tests of scratchnet.bench.cases.grid: deterministic variant names, validation, seeds, selection."""
 from __future__ import annotations
 
 import pytest
 
-from scratchnet.bench import cases as cases_mod
+from scratchnet.bench.cases import registry
 from scratchnet.bench.cases import CASES, select_cases
-from scratchnet.bench.grid import VARIANT_TAG, format_value, parse_name, variant, variant_name
+from scratchnet.bench.cases.grid import VARIANT_TAG, format_value, parse_name, variant, variant_name
 
 BASE = CASES["neuron3-sgd-tanh"]
 
@@ -82,4 +82,4 @@ def test_select_cases_finds_variant_names_literally(monkeypatch):
     v = variant(BASE, epochs=3, learning_rate=0.2)
     monkeypatch.setitem(CASES, v.name, v)
     assert [c.name for c in select_cases(f"perceptron,{v.name}")] == ["perceptron", v.name]
-    assert cases_mod._split_patterns("a,b[x=1,y=2],c*") == ["a", "b[x=1,y=2]", "c*"]
+    assert registry._split_patterns("a,b[x=1,y=2],c*") == ["a", "b[x=1,y=2]", "c*"]

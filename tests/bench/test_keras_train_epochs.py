@@ -12,11 +12,11 @@ import math
 import numpy as np
 import pytest
 
-from scratchnet.bench import memory
+from scratchnet.bench.running import memory
 from scratchnet.bench.cases import CASES, build_model
 from scratchnet.bench.frameworks import get_adapter
 from scratchnet.bench.frameworks.keras import KerasTrainer
-from scratchnet.bench.runner import dataset_for, run_case
+from scratchnet.bench.running.runner import dataset_for, run_case
 
 pytestmark = [pytest.mark.tf, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
@@ -135,17 +135,18 @@ def test_time_limit_stops_the_single_fit_after_the_first_epoch(monkeypatch):
     assert rec.run["epochs"] == 5
 
 
-def test_keras_default_cap_applies_to_the_single_fit(monkeypatch):
+def test_keras_default_budget_stops_the_single_fit(monkeypatch):
     case = CASES["neuron3-batch-tanh"]
     calls = []
     original = KerasTrainer.train_epochs
 
-    def counting(self, X, Y, epochs, begin, end):
+    def counting(self, X, Y, epochs, begin, end, batch_size=None):
         calls.append(epochs)
-        return original(self, X, Y, epochs, begin, end)
+        return original(self, X, Y, epochs, begin, end, batch_size=batch_size)
 
     monkeypatch.setattr(KerasTrainer, "train_epochs", counting)
+    monkeypatch.setattr(get_adapter("keras-default"), "timing_budget", (4, 0.0))
     rec = run_case(case, "keras-default", case.seeds(1)[0], "parity", epochs=10)
     assert rec.status == "ok", rec.run["message"]
-    cap = get_adapter("keras-default").max_epochs
-    assert calls == [cap] and rec.run["epochs_run"] == cap == rec.run["epoch_cap"]
+    # ONE fit(epochs=10) for the run, stopped by the budget after 4 epochs (then the cost model's calls)
+    assert calls[0] == 10 and rec.run["epochs_run"] == 4 == rec.run["epoch_cap"]

@@ -6,9 +6,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from scratchnet.bench import memory
+from scratchnet.bench.running import memory
 from scratchnet.bench.cases import CASES, build_model
-from scratchnet.bench.keras_twin import keras_available
+from scratchnet.bench.parity.keras_twin import keras_available
 
 needs_vmhwm = pytest.mark.skipif(not memory.vmhwm_available(), reason="no resettable VmHWM (/proc/self/clear_refs)")
 
@@ -148,7 +148,7 @@ def test_probe_refuses_unknown_names():
     with pytest.raises(ValueError, match="unknown case"):
         memory.probe("no-such-case", "scratchnet")
     with pytest.raises(ValueError, match="framework must be one of"):
-        memory.probe("perceptron", "torch")
+        memory.probe("perceptron", "jax")
 
 
 def test_child_side_fits_the_given_rows_and_prints_one_json_line(tmp_path, capsys):
@@ -168,7 +168,7 @@ def test_child_side_fits_the_given_rows_and_prints_one_json_line(tmp_path, capsy
 
 
 def test_runner_measures_each_train_epoch_and_records_the_memory_columns(monkeypatch):
-    from scratchnet.bench import runner
+    from scratchnet.bench.running import runner
 
     made = []
 

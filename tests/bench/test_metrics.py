@@ -1,4 +1,4 @@
-"""Tests of scratchnet.bench.metrics against hand-made curves and hand computations.
+"""Tests of scratchnet.bench.measures.metrics against hand-made curves and hand computations.
 
 Every expected value is worked out here, by hand or with plain NumPy, from the definitions
 in the module docstring (1 % rule, 1-based epochs, MSE over rows and outputs, Keras' 1e-7
@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from scratchnet.bench import metrics
-from scratchnet.bench.metrics import convergence_epoch, loss_value, mse, seconds_to_target
+from scratchnet.bench.measures import metrics
+from scratchnet.bench.measures.metrics import convergence_epoch, loss_value, mse, seconds_to_target
 
 NAN = math.nan
 INF = math.inf

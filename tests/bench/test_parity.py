@@ -18,10 +18,10 @@ keras = pytest.importorskip("keras")
 import scratchnet as sn  # noqa: E402
 from scratchnet import activations as sn_activations  # noqa: E402
 from scratchnet import losses as sn_losses  # noqa: E402
-from scratchnet.bench.keras_twin import TwinError, keras_available, to_keras  # noqa: E402
+from scratchnet.bench.parity.keras_twin import TwinError, keras_available, to_keras  # noqa: E402
 from scratchnet.bench.parity import (DEFAULT_TOLERANCES, ParityReport, check_parity,  # noqa: E402
                                      parity_table)
-from scratchnet.bench.schema import PARITY_COLUMNS, PARITY_EPOCH_COLUMNS  # noqa: E402
+from scratchnet.bench.store.schema import PARITY_COLUMNS, PARITY_EPOCH_COLUMNS  # noqa: E402
 
 pytestmark = pytest.mark.tf
 
@@ -309,7 +309,7 @@ def test_caller_model_is_untouched_and_rows_match_schema(data):
 
 def test_import_keras_without_tensorflow_says_how_to_install():
     code = ("import sys; sys.modules['tensorflow'] = None\n"
-            "from scratchnet.bench.keras_twin import import_keras\n"
+            "from scratchnet.bench.parity.keras_twin import import_keras\n"
             "try:\n    import_keras()\nexcept ImportError as exc:\n    print(exc)\n"
             "else:\n    raise SystemExit('no ImportError')\n")
     done = subprocess.run([sys.executable, "-c", code], check=True, timeout=60,
@@ -324,7 +324,7 @@ def test_wrong_width_is_rejected(data):
 
 
 def test_import_does_not_load_tensorflow():
-    code = ("import sys, scratchnet.bench.parity, scratchnet.bench.keras_twin; "
+    code = ("import sys, scratchnet.bench.parity, scratchnet.bench.parity.keras_twin; "
             "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

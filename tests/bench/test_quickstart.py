@@ -1,4 +1,4 @@
-"""The quick start's pieces (scratchnet.bench.quickstart, scratchnet.bench.progress), without asv.
+"""The quick start's pieces (scratchnet.bench.quickstart, scratchnet.bench.running.progress), without asv.
 
 * progress in a log: plain lines, no carriage return or escape code, at most one per interval
   plus the first and the last, with an ETA computed from the rate so far;
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scratchnet.bench import quickstart
-from scratchnet.bench.progress import Progress, clock_text
+from scratchnet.bench.running.progress import Progress, clock_text
 from scratchnet.bench.report import build_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
@@ -64,35 +64,44 @@ def test_progress_disabled_prints_nothing_and_clock_text():
 
 
 @pytest.mark.parametrize("before, now, kept", [
-    ("abc123", "abc123", True),            # the same clean commit: resume
-    ("abc123", "def456", False),           # another commit: afresh
-    ("abc123+dirty", "abc123+dirty", False),  # a dirty tree: afresh every time
-    ("", "abc123", False),                 # rows of unknown provenance: afresh
+    ("c0de", "c0de", True),      # rows of the same code: resume
+    ("c0de", "f00d", False),     # other code: afresh
+    ("", "c0de", False),         # rows of unknown provenance: afresh
 ])
-def test_results_resume_only_rows_of_the_same_clean_commit(tmp_path, before, now, kept):
+def test_results_resume_only_rows_of_the_same_code(tmp_path, before, now, kept):
     results = tmp_path / "fast"
     results.mkdir()
     (results / "runs.csv").write_text("case\nx\n")
     if before:
-        (results / quickstart.COMMIT_FILE).write_text(before + "\n")
+        (results / quickstart.CODE_FILE).write_text(before + "\n")
     said = []
     quickstart._fresh_results(results, now, said.append)
     assert (results / "runs.csv").exists() == kept
-    assert (results / quickstart.COMMIT_FILE).read_text().strip() == now
-    assert bool(said) == (not kept)
+    assert (results / quickstart.CODE_FILE).read_text().strip() == now
+    assert ("afresh" in said[0]) == (not kept)
 
 
-def test_asv_percent_lines_and_recorded_commits(tmp_path):
+def test_the_code_fingerprint_follows_training_code_not_the_report(tmp_path):
+    for rel, text in [("scratchnet/model.py", "x = 1\n"), ("scratchnet/bench/report/tables.py", "y = 1\n"),
+                      ("benchmarks/bench_a.py", "z = 1\n"), ("pyproject.toml", "[project]\n"),
+                      ("README.md", "# hi\n")]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    first = quickstart.code_fingerprint(tmp_path)
+    (tmp_path / "scratchnet/bench/report/tables.py").write_text("y = 2\n")  # the report: same code
+    (tmp_path / "README.md").write_text("# changed\n")
+    assert quickstart.code_fingerprint(tmp_path) == first
+    for rel in ("scratchnet/model.py", "benchmarks/bench_a.py", "pyproject.toml"):
+        before = quickstart.code_fingerprint(tmp_path)
+        (tmp_path / rel).write_text((tmp_path / rel).read_text() + "# edit\n")
+        assert quickstart.code_fingerprint(tmp_path) != before, rel
+
+
+def test_asv_percent_lines():
     line = "[ 12.50%] ··· bench_tutorials.TutorialTrack.track_test_mse                    ok"
     found = quickstart.ASV_PERCENT.match(line)
     assert found and float(found.group(1)) == 12.5
     assert quickstart.ASV_PERCENT.match("· Discovering benchmarks") is None
-    folder = tmp_path / "results" / "asv" / "box-fast"
-    folder.mkdir(parents=True)
-    assert not quickstart._asv_done(tmp_path, "box-fast", "0123456789abcdef")
-    (folder / "01234567-existing-py3.11.json").write_text("{}")
-    assert quickstart._asv_done(tmp_path, "box-fast", "0123456789abcdef")
-    assert not quickstart._asv_done(tmp_path, "box-fast", "0123456789abcdef+dirty")
 
 
 def test_a_fast_profile_report_says_so(tmp_path):

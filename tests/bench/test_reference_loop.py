@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from scratchnet.bench import cases, datasets
-from scratchnet.bench.overhead import Ratio, framework_tax, gemm_shapes, gemm_share, interleaved_best
-from scratchnet.bench.reference_loop import ReferenceLoop, unsupported_reason
+from scratchnet.bench.measures.overhead import Ratio, framework_tax, gemm_shapes, gemm_share, interleaved_best
+from scratchnet.bench.measures.reference_loop import ReferenceLoop, unsupported_reason
 
 EXPRESSIBLE = [name for name, case in cases.CASES.items() if unsupported_reason(case) is None]
 
@@ -135,8 +135,8 @@ def test_reference_loop_optimizer_variants(optimizer, params):
 
 
 def test_overhead_columns_are_the_schema_columns_and_nan_when_not_expressible():
-    from scratchnet.bench.overhead import OVERHEAD_COLUMNS, overhead_columns
-    from scratchnet.bench.schema import NUMERIC_COLUMNS, RUN_COLUMNS
+    from scratchnet.bench.measures.overhead import OVERHEAD_COLUMNS, overhead_columns
+    from scratchnet.bench.store.schema import NUMERIC_COLUMNS, RUN_COLUMNS
 
     assert set(OVERHEAD_COLUMNS) <= set(RUN_COLUMNS) and set(OVERHEAD_COLUMNS) <= NUMERIC_COLUMNS
     case = cases.get_case("moons-2-4-4-1")

@@ -22,10 +22,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from scratchnet.bench import report
-from scratchnet.bench.metrics import CONVERGENCE_DEFINITION
+from scratchnet.bench.measures.metrics import CONVERGENCE_DEFINITION
 from scratchnet.bench.report import ReportPaths, build_report
-from scratchnet.bench.report.formatting import fmt_time
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
 CLAIM_CASE = "housing_sgd"
@@ -634,9 +632,9 @@ def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path, monkeypat
     def refuse(src, dst):
         raise OSError("disk full (simulated)")
 
-    from scratchnet.bench import store
+    from scratchnet.bench.store import results
 
-    monkeypatch.setattr(store.os, "replace", refuse)  # report writes through store.atomic_write_bytes
+    monkeypatch.setattr(results.os, "replace", refuse)  # report writes through store.results.atomic_write_bytes
     with pytest.raises(OSError, match="simulated"):
         build_report(FIXTURE, out)
     assert paths.markdown.read_text(encoding="utf-8") == first

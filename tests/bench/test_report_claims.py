@@ -8,17 +8,15 @@ declarations (the fixture has none of their cases: the section is then absent).
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from scratchnet.bench import claims as cl
-from scratchnet.bench.grid import variant_name
+from scratchnet.bench.cases import claims as cl
+from scratchnet.bench.cases.grid import variant_name
 from scratchnet.bench.report import build_report
 from scratchnet.bench.report.blocks import Collapsed, Table, images_in
 from scratchnet.bench.report.claims import FIGURE_NAME, claims_blocks, recorded_claims

@@ -8,8 +8,8 @@ import pandas as pd
 
 from scratchnet.bench.cases import CASES
 from scratchnet.bench.report import build_report
-from scratchnet.bench.suite import run_suite
-from scratchnet.bench.sweep import expand
+from scratchnet.bench.running.suite import run_suite
+from scratchnet.bench.cases.sweep import expand
 
 
 def test_grid_figure_and_same_host_ratios(tmp_path):

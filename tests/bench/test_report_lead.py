@@ -30,10 +30,11 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
-def _table(md: str, first_header: str) -> list[dict[str, str]]:
-    """Rows of the first pipe table whose first header is ``first_header``."""
+def _table(md: str, first_header: str, nth: int = 0) -> list[dict[str, str]]:
+    """Rows of the ``nth`` pipe table whose first header is ``first_header``."""
     lines = md.splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith(f"| {first_header} |"))
+    starts = [i for i, ln in enumerate(lines) if ln.startswith(f"| {first_header} |")]
+    start = starts[nth]
     block = []
     for ln in lines[start:]:
         if not ln.startswith("|"):
@@ -65,16 +66,32 @@ def test_answer_first_then_details(built):
         assert f"<summary>{title}</summary>" not in html
 
 
+def _framework_rows(md: str) -> list[dict[str, str]]:
+    """The folded table of every framework's MSE, convergence and time, one row per case."""
+    return _table(md, "Case", nth=1)
+
+
 def test_summary_table_has_every_framework_in_order(built):
     _, md, _ = built
-    rows = _table(md, "Case")
+    compact = _table(md, "Case")
+    rows = _framework_rows(md)
     runs = pd.read_csv(FIXTURE / "runs.csv")
     fws = ["scratchnet", "keras", "keras-default", "sklearn"]
     assert set(runs["framework"]) == set(fws)
     header = list(rows[0])
     assert [h.split(": ")[1] for h in header if h.startswith("Test MSE: ")] == fws
-    assert [h.split()[3].split("/")[0] for h in header if h.startswith("Time per step ")
+    assert [h.split(": ")[1] for h in header if h.startswith("Time per epoch: ")] == fws
+    # the compact table beside the figure: scratchnet's figures, then a ratio per other framework
+    assert list(compact[0])[:5] == ["Case", "Mode (parity check)", "Test MSE: scratchnet",
+                                    "Convergence epoch: scratchnet", "Time per epoch: scratchnet"]
+    assert [h.split()[3].split("/")[0] for h in compact[0] if h.startswith("Time per step ")
             and "/" in h] == fws[1:]
+    assert [r["Case"] for r in compact] == [r["Case"] for r in rows]
+    for short, full in zip(compact, rows):
+        for key in ("Mode (parity check)", "Test MSE: scratchnet", "Convergence epoch: scratchnet",
+                    "Time per epoch: scratchnet"):
+            assert short[key] == full[key], key
+    ratios = {r["Case"]: r for r in compact}
     assert [r["Case"] for r in rows] == [CLAIM_CASE, PUBLISHED_CASE]
     claim, published = rows
     assert claim["Mode (parity check)"] == "parity ✓"
@@ -87,12 +104,12 @@ def test_summary_table_has_every_framework_in_order(built):
     sn = runs[(runs["case"] == CLAIM_CASE) & (runs["framework"] == "scratchnet")
               & (runs["mode"] == "native")]
     ratio = kd["seconds_per_step"].median() / sn["seconds_per_step"].median()
-    assert claim["Time per step keras-default/scratchnet"] == f"{ratio:.3g}× (native)"
+    assert ratios[CLAIM_CASE]["Time per step keras-default/scratchnet"] == f"{ratio:.3g}× (native)"
     assert published["Test MSE: keras-default"] == "not run"
     assert published["Test MSE: sklearn"] == "unsupported"
     assert published["Convergence epoch: sklearn"] == "unsupported"
-    assert published["Time per step sklearn/scratchnet"] == "unsupported"
-    assert all(cell for row in rows for cell in row.values())
+    assert ratios[PUBLISHED_CASE]["Time per step sklearn/scratchnet"] == "unsupported"
+    assert all(cell for row in rows + compact for cell in row.values())
 
 
 def test_timing_only_runs_show_no_mse(tmp_path):
@@ -102,7 +119,7 @@ def test_timing_only_runs_show_no_mse(tmp_path):
     runs = runs[runs["mode"] == "native"]  # housing_sgd's primary mode becomes native
     runs.to_csv(d / "runs.csv", index=False)
     md = build_report(d, tmp_path / "out").markdown.read_text(encoding="utf-8")
-    claim = _table(md, "Case")[0]
+    claim = _framework_rows(md)[0]
     assert claim["Test MSE: keras-default"] == "timing only"
     assert claim["Convergence epoch: keras-default"] == "timing only"
     sec = runs[(runs["case"] == CLAIM_CASE) & (runs["framework"] == "keras-default")]
@@ -121,7 +138,7 @@ def test_foreign_label_sorts_after_known_frameworks(tmp_path):
     extra2["framework"] = "a_net"
     pd.concat([extra, runs, extra2]).to_csv(d / "runs.csv", index=False)
     md = build_report(d, tmp_path / "out").markdown.read_text(encoding="utf-8")
-    header = list(_table(md, "Case")[0])
+    header = list(_framework_rows(md)[0])
     assert [h.split(": ")[1] for h in header if h.startswith("Test MSE: ")] == [
         "scratchnet", "keras", "keras-default", "sklearn", "a_net", "my_net"]
 
@@ -177,7 +194,7 @@ def test_headline_names_every_other_framework(built):
                                   & (runs["framework"] == f)][col].median()
         step = sel(fw, "seconds_per_step") / sel("scratchnet", "seconds_per_step")
         epoch = sel(fw, "seconds_per_epoch") / sel("scratchnet", "seconds_per_epoch")
-        assert (f"against {fw}, scratchnet is faster per step in {int(step > 1)} of 1 step-dominated cases "
+        assert (f"- Against {fw}, scratchnet is faster per step in {int(step > 1)} of 1 step-dominated cases "
                 f"({fw}/scratchnet median {step:.3g}×); {fw} pays a fixed "
                 f"{fmt_time(sel(fw, 'epoch_overhead_seconds'))} per epoch, and is slower per epoch in "
                 f"{int(epoch > 1)} of 1 cases (median {epoch:.3g}×)") in text

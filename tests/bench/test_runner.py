@@ -1,4 +1,4 @@
-"""Tests of scratchnet.bench.runner.run_case: the recorded rows, divergence, errors,
+"""Tests of scratchnet.bench.running.runner.run_case: the recorded rows, divergence, errors,
 time-outs, and parity between the two frameworks.
 
 Expected figures are recomputed independently: a second model is built from the same
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from scratchnet.bench.cases import CASES, build_model
-from scratchnet.bench.runner import EXPLODE_FACTOR, dataset_for, run_case
-from scratchnet.bench.schema import EPOCH_COLUMNS, RUN_COLUMNS
+from scratchnet.bench.running.runner import EXPLODE_FACTOR, dataset_for, run_case
+from scratchnet.bench.store.schema import EPOCH_COLUMNS, RUN_COLUMNS
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -134,7 +134,7 @@ def test_parity_mode_uses_documented_batch_order_when_shuffling():
 def test_bad_arguments_raise():
     case = CASES["perceptron"]
     with pytest.raises(ValueError, match="framework"):
-        run_case(case, "torch", 0)
+        run_case(case, "jax", 0)
     with pytest.raises(ValueError, match="mode"):
         run_case(case, "scratchnet", 0, "fast")
     with pytest.raises(ValueError, match="epochs must be >= 1"):
@@ -276,7 +276,7 @@ def test_california_tutorial_reproduces_published_mse():
 
 
 def test_scratchnet_run_records_its_framework_tax_and_gemm_share(tiny_run):
-    from scratchnet.bench.overhead import OVERHEAD_COLUMNS
+    from scratchnet.bench.measures.overhead import OVERHEAD_COLUMNS
 
     run = tiny_run[2].run
     for column in OVERHEAD_COLUMNS:

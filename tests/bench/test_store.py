@@ -23,9 +23,9 @@ import pytest
 
 from scratchnet.bench import cli, store
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.lock import DirectoryLock, Session
-from scratchnet.bench.schema import EPOCH_COLUMNS, RUN_COLUMNS, RUN_KEY
-from scratchnet.bench.suite import run_suite
+from scratchnet.bench.store.lock import DirectoryLock, Session
+from scratchnet.bench.store.schema import EPOCH_COLUMNS, RUN_COLUMNS, RUN_KEY
+from scratchnet.bench.running.suite import run_suite
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -225,7 +225,7 @@ def test_run_without_its_epoch_rows_is_reported_and_rerun(recorded):
 
 _HOLD = textwrap.dedent("""
     import sys, time
-    from scratchnet.bench.lock import DirectoryLock, Session
+    from scratchnet.bench.store.lock import DirectoryLock, Session
     directory, what = sys.argv[1], sys.argv[2]
     if what == "lock":
         lock = DirectoryLock(directory)

@@ -1,4 +1,4 @@
-"""Tests of scratchnet.bench.suite and .store: recorded tables, resume, crash safety,
+"""Tests of scratchnet.bench.running.suite and .store: recorded tables, resume, crash safety,
 profile guard, upsert, and failing runs.
 
 Only scratchnet runs here (no TensorFlow), on tiny cases with a small epochs override.
@@ -21,9 +21,9 @@ import pytest
 
 from scratchnet.bench import store
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.runner import dataset_for
-from scratchnet.bench.schema import CASE_COLUMNS, EPOCH_COLUMNS, RUN_COLUMNS, RUN_KEY
-from scratchnet.bench.suite import run_suite
+from scratchnet.bench.running.runner import dataset_for
+from scratchnet.bench.store.schema import CASE_COLUMNS, EPOCH_COLUMNS, RUN_COLUMNS, RUN_KEY
+from scratchnet.bench.running.suite import run_suite
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -43,7 +43,7 @@ def _keys(frame):
 
 
 # Re-measured by the suite against the shared target of each case and mode whenever runs are
-# added (scratchnet.bench.targets): every other column of a recorded row stays as it was.
+# added (scratchnet.bench.measures.targets): every other column of a recorded row stays as it was.
 SHARED_TARGET_COLUMNS = ["target_loss", "target_rule", "convergence_epoch", "seconds_to_target",
                          "still_improving"]
 
@@ -109,7 +109,7 @@ def test_suite_writes_schema_tables_and_resume_skips_everything(tmp_path):
     assert set(_keys(runs3)) == _expected_keys(cases, 3) and len(runs3) == 6
     pd.testing.assert_frame_equal(_measured(runs3.iloc[:4].reset_index(drop=True)), _measured(runs))
     # ... and the shared-target columns are the ones computed from all six runs' curves
-    from scratchnet.bench import targets
+    from scratchnet.bench.measures import targets
 
     again3 = targets.evaluate(runs3, pd.read_csv(tmp_path / "epochs.csv")).runs
     pd.testing.assert_frame_equal(runs3[SHARED_TARGET_COLUMNS], again3[SHARED_TARGET_COLUMNS], check_dtype=False)
@@ -158,7 +158,7 @@ def test_failing_run_is_recorded_and_the_suite_goes_on(tmp_path, monkeypatch):
 
 def test_run_suite_validates_arguments(tmp_path):
     case = [CASES["perceptron"]]
-    for kwargs, pattern in [({"frameworks": ("torch",)}, "unknown framework 'torch'"),
+    for kwargs, pattern in [({"frameworks": ("jax",)}, "unknown framework 'jax'"),
                             ({"modes": ("fast",)}, "unknown mode 'fast'"),
                             ({"n_seeds": 0}, "seeds must be >= 1"),
                             ({"jobs": 0}, "jobs must be >= 1")]:

@@ -1,4 +1,4 @@
-"""Tests of scratchnet.bench.sweep: --grid parsing, expansion into named variants, typed
+"""Tests of scratchnet.bench.cases.sweep: --grid parsing, expansion into named variants, typed
 values, refusal of bad keys and values before anything runs, names that rebuild their case."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from scratchnet.bench import cli
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.sweep import expand, grid_columns, parse_grid, resolve
+from scratchnet.bench.cases.sweep import expand, grid_columns, parse_grid, resolve
 
 
 def test_parse_grid_and_its_errors():
@@ -59,7 +59,7 @@ def test_bad_grid_is_refused_by_name_before_anything_runs(tmp_path, capsys, grid
 
 
 def test_case_file_grid_table(tmp_path, capsys):
-    from scratchnet.bench.sweep import combined_grid
+    from scratchnet.bench.cases.sweep import combined_grid
 
     toml = tmp_path / "grid.toml"
     toml.write_text("[grid]\nlearning_rate = [0.05, 0.5]\nbatch_size = [1, 2]\n")

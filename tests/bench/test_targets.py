@@ -2,7 +2,7 @@
 epochs through the runner, the suite's tables, the asv summary and the report's cell.
 
 Expected values are worked out by hand from the definitions in
-``scratchnet.bench.metrics`` (target = the largest of the frameworks' median final test
+``scratchnet.bench.measures.metrics`` (target = the largest of the frameworks' median final test
 losses; converged = first epoch with loss <= target * 1.01).
 """
 from __future__ import annotations
@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scratchnet.bench import metrics, store, targets
+from scratchnet.bench.measures import metrics, targets
+from scratchnet.bench import store
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.runner import run_case
-from scratchnet.bench.schema import EPOCH_COLUMNS, RUN_COLUMNS, TARGET_COLUMNS
+from scratchnet.bench.running.runner import run_case
+from scratchnet.bench.store.schema import EPOCH_COLUMNS, RUN_COLUMNS, TARGET_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 NAN = math.nan
@@ -221,7 +222,7 @@ def test_runner_suite_asv_and_report_cell_agree(tmp_path, monkeypatch):
     for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
         monkeypatch.delitem(sys.modules, name)
     common = importlib.import_module("benchmarks.common")
-    import scratchnet.bench.suite as suite_module
+    import scratchnet.bench.running.suite as suite_module
 
     calls = []
     monkeypatch.setattr(suite_module, "run_suite", lambda *a, **k: calls.append(a))

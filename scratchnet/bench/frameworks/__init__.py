@@ -1,14 +1,15 @@
 """Framework adapters: every contender the runner trains, behind one small seam.
 
-The runner (:mod:`scratchnet.bench.runner`) knows nothing about any framework. It asks this
+The runner (:mod:`scratchnet.bench.running.runner`) knows nothing about any framework. It asks this
 registry for an adapter by name and drives the adapter's :class:`Trainer` through one loop
 over epochs, the same code for every framework: timing, evaluation by the harness' own MSE,
 statuses (``ok``/``diverged``/``timeout``/``error``/``unsupported``), divergence and time-out.
 
 Contract
 --------
-An **adapter** (one module each: ``scratchnet``, ``keras`` (calibrated best), ``keras-default``,
-``sklearn``; user networks register their own) has::
+An **adapter** (one module each: ``scratchnet``, ``keras`` (calibrated best), ``tf-loop`` (a
+hand-written TensorFlow loop, :mod:`.tf_loop`), ``torch`` (PyTorch, optional, :mod:`.pytorch`),
+``keras-default``, ``sklearn``; user networks register their own) has::
 
     name: str
     supports(case: Case) -> str | None
@@ -25,13 +26,16 @@ An **adapter** (one module each: ``scratchnet``, ``keras`` (calibrated best), ``
     max_epochs: int | None   (optional attribute) a cap on the epochs this contender trains;
         the runner trains ``min(epochs, max_epochs)``, records the cap in ``epoch_cap`` and
         says so in ``message``.
+    timing_budget: tuple[int, float] | None   (optional) ``(n, s)``: train at least ``n`` epochs,
+        then stop after the first epoch at which the training time reaches ``s`` seconds (a
+        timing contender: enough epochs for a steady median); ``epoch_cap`` = epochs trained.
 
 A **Trainer** has::
 
     train_epoch(X, Y, batch_size=None) -> float
         One epoch on these rows, in batches of ``batch_size`` (None: the case's batch size,
         the whole of ``X`` for a full-batch case). The runner passes ``batch_size`` only for the
-        cost model's epochs of other lengths (:mod:`scratchnet.bench.cost_model`). In parity mode the rows arrive already permuted by the
+        cost model's epochs of other lengths (:mod:`scratchnet.bench.measures.cost_model`). In parity mode the rows arrive already permuted by the
         harness and the trainer must keep their order (its own shuffling off); in native
         mode the trainer shuffles itself (the framework's own idiom, seeded by ``seed``) when
         the case shuffles. Returns the epoch's training seconds, measured between the
@@ -63,7 +67,9 @@ A **Trainer** has::
 Registry: :func:`get_adapter`, :func:`names`, :func:`is_builtin`, :func:`register` (for
 adapters that are not built in, e.g. a foreign user network under its own label).
 Built-in adapter modules are imported lazily: importing this package imports neither
-TensorFlow nor scikit-learn.
+TensorFlow, PyTorch nor scikit-learn. Shared pieces: :mod:`.case_maths` (a case's layers, loss,
+fusion and Keras' optimizer constants, for contenders that rebuild the maths by hand) and
+:mod:`.calibration` (the cached fastest-setting choice of tf-loop and torch).
 """
 from __future__ import annotations
 
@@ -101,6 +107,8 @@ class Adapter(Protocol):
 _BUILTIN_PATHS: dict[str, tuple[str, str]] = {
     "scratchnet": (".scratchnet", "ADAPTER"),
     "keras": (".keras", "ADAPTER"),
+    "tf-loop": (".tf_loop", "ADAPTER"),
+    "torch": (".pytorch", "ADAPTER"),
     "keras-default": (".keras", "DEFAULT_ADAPTER"),
     "sklearn": (".sklearn", "ADAPTER"),
 }
@@ -115,7 +123,7 @@ def names() -> tuple[str, ...]:
 
 
 def is_builtin(name: str) -> bool:
-    """True for the four built-in contenders (scratchnet, keras, keras-default, sklearn)."""
+    """True for the built-in contenders (scratchnet, keras, tf-loop, torch, keras-default, sklearn)."""
     return name in _BUILTIN_PATHS
 
 

@@ -6,12 +6,12 @@ trains it like any framework and records it under the label (default: the file's
 
 * ``supports(case)``: the network must *be* the case's model -- its ``describe()`` gives the
   case's layers, activations, bias, loss, optimizer with the same hyper-parameters, and dtype
-  (:func:`scratchnet.bench.foreign.case_mismatches`); otherwise the run is "unsupported" with
+  (:func:`scratchnet.bench.parity.foreign.case_mismatches`); otherwise the run is "unsupported" with
   the differences named, because its figures would not compare like with like.
 * ``prepare``: a fresh network from the factory (``factory()`` is called once per run). In
   parity mode it gets ``initial_weights`` (scratchnet's, drawn with the run's seed) through
   ``set_weights``; in native mode it keeps its own initial weights. Before training, outside
-  every timed region, :func:`scratchnet.bench.check.check_foreign` runs a short lockstep
+  every timed region, :func:`scratchnet.bench.parity.check.check_foreign` runs a short lockstep
   check of another fresh instance against the Keras twin (the suite's parity-gate rows and
   epochs) and its verdict is recorded in the run row (``foreign_parity_passed``,
   ``foreign_parity_drift``, ``foreign_parity_message``), with the target (``foreign_target``).
@@ -35,9 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from ..cases import Case
-from ..datasets import Dataset
-from ..foreign import ForeignError, ForeignNet, case_mismatches, default_label, load_foreign
+from scratchnet.bench.cases.registry import Case
+from scratchnet.bench.datasets.base import Dataset
+from scratchnet.bench.parity.foreign import (ForeignError, ForeignNet, case_mismatches, default_label,
+    load_foreign)
 
 __all__ = ["ForeignAdapter", "ForeignTrainer", "register_target", "CHECK_ROWS", "CHECK_EPOCHS"]
 
@@ -93,7 +94,7 @@ class ForeignAdapter:
         return None
 
     def _check(self, case: Case, dataset: Dataset, initial: list[np.ndarray] | None) -> dict[str, Any]:
-        from ..check import check_foreign
+        from scratchnet.bench.parity.check import check_foreign
 
         net = load_foreign(self.target)
         if initial is not None:
@@ -124,7 +125,7 @@ class ForeignAdapter:
 
 def register_target(target: str, label: str | None = None) -> ForeignAdapter:
     """Load ``target``, build its adapter and register it under ``label`` (or the default label)."""
-    from . import register
+    from scratchnet.bench.frameworks import register
 
     adapter = ForeignAdapter(target, label)
     register(adapter)

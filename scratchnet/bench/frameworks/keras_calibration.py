@@ -39,10 +39,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
-from ..cases import Case, build_model
-from ..datasets import Dataset
+from scratchnet.bench.cases.registry import Case, build_model
+from scratchnet.bench.datasets.base import Dataset
 
 CACHE_FILE = "keras_calibration.json"
 CALIBRATION_STEPS = 128   # steps timed per candidate (fewer when the epoch is shorter)
@@ -88,7 +87,7 @@ def timed_steps(spe: int, steps_per_epoch: int) -> tuple[int, int]:
 
 def measure_candidate(case: Case, dataset: Dataset, spe: int, jit: bool) -> float:
     """Seconds per step of one candidate (see the module docstring)."""
-    from ..keras_twin import import_keras, keras_floatx, to_keras
+    from scratchnet.bench.parity.keras_twin import import_keras, keras_floatx, to_keras
 
     keras = import_keras()
     bs = case.batch_size or dataset.n_train
@@ -197,7 +196,7 @@ def _read(path: Path) -> dict:
 def _store(path: Path, key: str, cal: Calibration, steps_per_epoch: int) -> None:
     import fcntl
 
-    from .. import store
+    from scratchnet.bench import store
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(f".{path.stem}.lock"), "a") as lock:  # hidden, like the store's DIR/.lock

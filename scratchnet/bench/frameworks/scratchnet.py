@@ -12,7 +12,7 @@ checks at the start of each ``fit`` call are not counted.
 
 Settings: after training, the run's overhead columns (framework tax against the hand-written
 reference loop, GEMM share) from one bounded measurement on the rows trained on
-(:func:`scratchnet.bench.overhead.overhead_columns`, about two epochs' worth; NaN when the
+(:func:`scratchnet.bench.measures.overhead.overhead_columns`, about two epochs' worth; NaN when the
 reference loop cannot express the case).
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ import time
 
 import numpy as np
 
-from ..cases import Case, build_model
-from ..datasets import Dataset
+from scratchnet.bench.cases.registry import Case, build_model
+from scratchnet.bench.datasets.base import Dataset
 
 
 class ScratchnetTrainer:
@@ -67,7 +67,7 @@ class ScratchnetTrainer:
 
     def settings(self) -> dict:
         if self._rows is not None and self._overhead is None:  # once, after training
-            from ..overhead import overhead_columns
+            from scratchnet.bench.measures.overhead import overhead_columns
 
             self._overhead = overhead_columns(self.case, *self._rows, seed=self.seed)
         return dict(self._overhead or {})

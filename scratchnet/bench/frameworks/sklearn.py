@@ -50,8 +50,8 @@ import warnings
 
 import numpy as np
 
-from ..cases import Case
-from ..datasets import Dataset
+from scratchnet.bench.cases.registry import Case
+from scratchnet.bench.datasets.base import Dataset
 
 _HIDDEN = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu", "linear": "identity"}
 _CLASSIFIER_LOSSES = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",

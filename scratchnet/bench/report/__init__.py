@@ -4,7 +4,7 @@ Contract
 --------
 ``build_report(results_dir, out_dir=None) -> ReportPaths``
 
-* Reads the tables described in :mod:`scratchnet.bench.schema` from
+* Reads the tables described in :mod:`scratchnet.bench.store.schema` from
   ``results_dir``: ``runs.csv`` (required), ``epochs.csv``, ``parity.csv``,
   ``parity_epochs.csv``, ``cases.csv`` and ``environment.json`` (all optional,
   any of them may be partial: missing columns are treated as NaN / empty).
@@ -42,14 +42,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import images_in
-from .content import compose
-from .headline_text import headline
-from .readme import update_readme
-from .render_html import render_html
-from .render_markdown import render_markdown
-from .tables import load_results
-from .writing import write_atomic, write_figures
+from scratchnet.bench.report.blocks import images_in
+from scratchnet.bench.report.content import compose
+from scratchnet.bench.report.headline_text import headline
+from scratchnet.bench.report.readme import update_readme
+from scratchnet.bench.report.render_html import render_html
+from scratchnet.bench.report.render_markdown import render_markdown
+from scratchnet.bench.report.tables import load_results
+from scratchnet.bench.report.writing import write_atomic, write_figures
 
 __all__ = ["ReportPaths", "build_report", "headline", "update_readme"]
 

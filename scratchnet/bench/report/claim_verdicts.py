@@ -3,7 +3,7 @@
 ``verdict_table(res, claims) -> Table``, columns: post, what was claimed, what scratchnet
 measured (median and the seeds' range, compact), a verdict mark and one short "why" clause.
 
-* Marks (the rule is :data:`scratchnet.bench.claims.VERDICT_RULE`): ✓ reproduced within the
+* Marks (the rule is :data:`scratchnet.bench.cases.claims.VERDICT_RULE`): ✓ reproduced within the
   claim's tolerance of the median; ~ reproduced only because the claimed value lies inside the
   seeds' range; ✗ not reproduced; — not measured.
 * The measured value is scratchnet's (the post's own network). Frameworks whose values cannot
@@ -14,7 +14,7 @@ measured (median and the seeds' range, compact), a verdict mark and one short "w
   setting changed, same seeds) showed: the variants whose mark differs, with their value, or
   that all of them agree.
 
-Every figure comes from the recorded tables through :mod:`scratchnet.bench.claims`.
+Every figure comes from the recorded tables through :mod:`scratchnet.bench.cases.claims`.
 """
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import claims as cl
-from ..grid import parse_name, variant_name
-from .blocks import Table, table_block
-from .tables import Results, ok_runs, run_frameworks, select, timing_only
+from scratchnet.bench.cases import claims as cl
+from scratchnet.bench.cases.grid import parse_name, variant_name
+from scratchnet.bench.report.blocks import Table, table_block
+from scratchnet.bench.report.tables import Results, ok_runs, run_frameworks, select, timing_only
 
 MARKS = {"within": "✓", "range": "~", cl.NOT_REPRODUCED: "✗", cl.NOT_MEASURED: "—"}
-TWINS_IN_PARITY = ("keras", "keras-default")
+TWINS_IN_PARITY = ("keras", "tf-loop", "keras-default")  # the same maths in the same order as scratchnet
 DASH = "—"
 
 

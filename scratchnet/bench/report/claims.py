@@ -1,11 +1,11 @@
-"""The tutorial-claims section, generated from the declarations in :mod:`scratchnet.bench.claims`.
+"""The tutorial-claims section, generated from the declarations in :mod:`scratchnet.bench.cases.claims`.
 
 ``claims_blocks(res) -> list[Block]`` opens with the verdict table (one row per claim, a mark and
 a short why: :mod:`.claim_verdicts`), then folds the details behind one line:
 
 * the full table -- claim, candidate case, quantity, claimed value, then per framework
   the measured median [95% CI] with the seeds' range and the verdict (the rule,
-  :data:`~scratchnet.bench.claims.VERDICT_RULE`, is printed above the table);
+  :data:`~scratchnet.bench.cases.claims.VERDICT_RULE`, is printed above the table);
 * per post, what it leaves open and the value the suite chose (and why);
 * the probe table: median predictions of each claim case on every probe input (the
   inputs absent from training), a robustness check of the single-neuron claims;
@@ -15,7 +15,7 @@ a short why: :mod:`.claim_verdicts`), then folds the details behind one line:
   per epoch for its case and for the grid variants the registry adds for it (tag
   ``claims.SENSITIVITY_TAG``), with the claimed value drawn as a dashed line.
 
-Only ``ok`` runs count (see :func:`scratchnet.bench.claims.measure`). A claim whose case
+Only ``ok`` runs count (see :func:`scratchnet.bench.cases.claims.measure`). A claim whose case
 was never run shows "not measured"; the section is empty when no claim case was run.
 """
 from __future__ import annotations
@@ -27,15 +27,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import claims as cl
-from ..grid import parse_name, variant_name
-from ..probes import parse_probes
-from ..schema import RUN_KEY
-from .blocks import Block, Bullets, Collapsed, Heading, Image, kv, para, table_block
-from .claim_verdicts import verdict_table
-from .plotting import framework_color, png
-from .stats import median_ci
-from .tables import Results, run_frameworks
+from scratchnet.bench.cases import claims as cl
+from scratchnet.bench.cases.grid import parse_name, variant_name
+from scratchnet.bench.cases.probes import parse_probes
+from scratchnet.bench.store.schema import RUN_KEY
+from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, Heading, Image, kv, para, table_block
+from scratchnet.bench.report.claim_verdicts import verdict_table
+from scratchnet.bench.report.plotting import framework_color, png
+from scratchnet.bench.report.stats import median_ci
+from scratchnet.bench.report.tables import Results, run_frameworks
 
 FIGURE_NAME = "claims_sensitivity.png"
 GRID_COLUMNS = 4

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from .blocks import Block, Heading, para, table_block
-from .formatting import fmt_interval, fmt_mse, fmt_p, fmt_ratio, fmt_time, mode_label
-from .parity_table import parity_state
-from .stats import MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, ratio_ci, ratio_of_medians
-from .tables import (
-    REFERENCE_FRAMEWORK, Results, by_host, case_order, finite_values, frameworks_of, is_equivalent,
-    keras_setting, median_of, modes_of, ok_runs, select, setting_text, timing_only,
-)
+from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.formatting import fmt_interval, fmt_mse, fmt_p, fmt_ratio, fmt_time, mode_label
+from scratchnet.bench.report.parity_table import parity_state
+from scratchnet.bench.report.stats import (MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, ratio_ci,
+    ratio_of_medians)
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, by_host, case_order, finite_values,
+    frameworks_of, is_equivalent, execution_text, median_of, modes_of, ok_runs, select, timing_only)
 
 # Frameworks whose parity-mode runs repeat scratchnet's numbers by construction.
-PARITY_TWINS = ("keras", "keras-default")
+PARITY_TWINS = ("keras", "tf-loop", "keras-default")  # Keras' arithmetic, Keras' order: same numbers
 
 
 def _comparability(res: Results, case: str, state: str, sizes: dict[str, int]) -> str:
@@ -57,7 +56,7 @@ def _speed_row(res: Results, case: str, mode: str, fw: str, host: str = "", runs
     reference_runs = select(runs, framework=REFERENCE_FRAMEWORK)
     step = {name: _seconds(r, "seconds_per_step") for name, r in (("sn", reference_runs), ("fw", other_runs))}
     fixed = {name: _seconds(r, "epoch_overhead_seconds") for name, r in (("sn", reference_runs), ("fw", other_runs))}
-    return (f"{case} @ {host}" if host else case, mode_label(mode), fw, setting_text(keras_setting(other_runs)),
+    return (f"{case} @ {host}" if host else case, mode_label(mode), fw, execution_text(other_runs),
             fmt_time(median_of(sn)), other_time,
             f"{fmt_ratio(ratio_of_medians(other, sn))} {fmt_interval(lo, hi, fmt_ratio)}",
             fmt_time(median_of(step["sn"])), fmt_time(median_of(step["fw"])),

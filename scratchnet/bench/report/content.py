@@ -15,23 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .blocks import Block, fold
-from .claims import claims_blocks
-from .convergence import convergence_blocks
-from .costs import cost_blocks
-from .comparison import significance_blocks, speed_blocks
-from .figures import figure_blocks
-from .foreign import foreign_blocks
-from .grid import grid_blocks
-from .header import case_blocks, definition_blocks, environment_blocks, title_blocks
-from .headline_text import headline_blocks
-from .lead import lead_blocks
-from .memory import memory_blocks
-from .missing import missing_blocks
-from .overhead import overhead_blocks
-from .parity_table import parity_blocks
-from .summary import summary_blocks
-from .tables import Results
+from scratchnet.bench.report.blocks import Block, fold
+from scratchnet.bench.report.claims import claims_blocks
+from scratchnet.bench.report.convergence import convergence_blocks
+from scratchnet.bench.report.costs import cost_blocks
+from scratchnet.bench.report.comparison import significance_blocks, speed_blocks
+from scratchnet.bench.report.figures import figure_blocks
+from scratchnet.bench.report.foreign import foreign_blocks
+from scratchnet.bench.report.grid import grid_blocks
+from scratchnet.bench.report.header import case_blocks, definition_blocks, environment_blocks, title_blocks
+from scratchnet.bench.report.headline_text import headline_blocks
+from scratchnet.bench.report.lead import lead_blocks
+from scratchnet.bench.report.memory import memory_blocks
+from scratchnet.bench.report.missing import missing_blocks
+from scratchnet.bench.report.overhead import overhead_blocks
+from scratchnet.bench.report.parity_table import parity_blocks
+from scratchnet.bench.report.summary import summary_blocks
+from scratchnet.bench.report.tables import Results
 
 SectionBuilder = Callable[[Results], list[Block]]
 

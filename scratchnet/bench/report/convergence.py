@@ -2,7 +2,7 @@
 time-to-event figure.
 
 The runs reach this section already re-measured against the shared target of their case and
-mode (``tables.load_results`` calls :func:`scratchnet.bench.targets.remeasure`).
+mode (``tables.load_results`` calls :func:`scratchnet.bench.measures.targets.remeasure`).
 
 * ``compact_convergence_cell(ok) -> str`` -- the same figure for the one-row-per-case table
   (``lead``): ``"61"``, ``"61 (3/5)"``, ``"> 200 (2/5)"``.
@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import metrics, targets
-from .blocks import Block, Bullets, Heading, Image, kv, para, table_block
-from .plotting import MODE_STYLES, framework_color, png
-from .formatting import NA, fmt_mse, fmt_time, mode_label
-from .tables import Results, case_order, finite_values, groups, ok_runs, select, timing_only
+from scratchnet.bench.measures import metrics, targets
+from scratchnet.bench.report.blocks import Block, Bullets, Heading, Image, kv, para, table_block
+from scratchnet.bench.report.plotting import MODE_STYLES, framework_color, png
+from scratchnet.bench.report.formatting import NA, fmt_mse, fmt_time, mode_label
+from scratchnet.bench.report.tables import (Results, case_order, finite_values, groups, ok_runs, select,
+    timing_only)
 
 FIGURE_NAME = "convergence_fraction.png"
 

@@ -1,7 +1,7 @@
 """The speed story in two parts: each framework's fixed cost per epoch and its cost per step.
 
 Every ok run records ``epoch_overhead_seconds`` and ``seconds_per_step`` (the cost model of
-:mod:`scratchnet.bench.cost_model`: ``time = overhead + steps x per-step``). This module turns
+:mod:`scratchnet.bench.measures.cost_model`: ``time = overhead + steps x per-step``). This module turns
 them into the report's figures:
 
 * :func:`case_costs` -- one row per main case and framework (primary mode, or the framework's
@@ -26,15 +26,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..cost_model import predicted_epoch_seconds, step_share
-from .blocks import Block, Heading, Image, para, table_block
-from .formatting import NA, fmt_ratio, fmt_time
-from .plotting import framework_color, framework_marker, png
-from .stats import ratio_ci, ratio_of_medians
-from .tables import (
-    REFERENCE_FRAMEWORK, Results, main_cases, median_of, modes_of, ok_runs, primary_mode,
-    run_frameworks, same_host_runs, select,
-)
+from scratchnet.bench.measures.cost_model import predicted_epoch_seconds, step_share
+from scratchnet.bench.report.blocks import Block, Heading, Image, para, table_block
+from scratchnet.bench.report.formatting import NA, fmt_ratio, fmt_time
+from scratchnet.bench.report.plotting import framework_color, framework_marker, png
+from scratchnet.bench.report.stats import ratio_ci, ratio_of_medians
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, median_of, modes_of,
+    ok_runs, primary_mode, run_frameworks, same_host_runs, select)
 
 STEP_DOMINATED_SHARE = 0.5
 MODEL_TOLERANCE = 0.25  # the model's epoch time within 25 % of the measured median: "fits"

@@ -21,13 +21,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from ..schema import RUN_KEY
-from .blocks import Block, Collapsed, Heading, Image, para
-from .formatting import mode_label
-from .plotting import MODE_STYLES, framework_color, framework_marker, png
-from .tables import (
-    Results, case_order, finite_values, modes_of, ok_runs, primary_mode, run_frameworks, select,
-)
+from scratchnet.bench.store.schema import RUN_KEY
+from scratchnet.bench.report.blocks import Block, Collapsed, Heading, Image, para
+from scratchnet.bench.report.formatting import mode_label
+from scratchnet.bench.report.plotting import MODE_STYLES, framework_color, framework_marker, png
+from scratchnet.bench.report.tables import (Results, case_order, finite_values, modes_of, ok_runs,
+    primary_mode, run_frameworks, select)
 
 CASES_PER_FIGURE = 6
 GRID_COLUMNS = 3

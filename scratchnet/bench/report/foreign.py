@@ -6,16 +6,16 @@ lockstep check against the Keras twin recorded in each run (``foreign_parity_pas
 in every run or not, the largest ``foreign_parity_drift``, and where it parted, from
 ``foreign_parity_message``), and the run status for cases the network is not the model of
 ("unsupported"). Nothing is shown when no foreign network was run. The check itself is
-defined in :mod:`scratchnet.bench.check` (tolerances of the parity gate).
+defined in :mod:`scratchnet.bench.parity.check` (tolerances of the parity gate).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .blocks import Block, Heading, para, table_block
-from .formatting import DASH, NA, fmt_sci
-from .tables import Results, case_order, finite_values, parse_flag
+from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.formatting import DASH, NA, fmt_sci
+from scratchnet.bench.report.tables import Results, case_order, finite_values, parse_flag
 
 FOREIGN_HEADERS = ("Network", "Label", "Case", "Mode", "Runs ok", "Lockstep check vs Keras", "Max weight drift",
                    "Note")

@@ -1,7 +1,7 @@
 """The grid section: a metric against each grid parameter, one line per framework.
 
 ``grid_blocks(res)`` (a section builder) finds the runs of grid variants (``grid_<key>``
-columns, ``base_case``; see ``scratchnet.bench.sweep``) and, for every base case and
+columns, ``base_case``; see ``scratchnet.bench.cases.sweep``) and, for every base case and
 every varied key, draws the median test MSE over the ok seeds against the key's values,
 one line per framework (and per combination of the other keys' values, when the grid
 varies several). A table gives the plotted numbers. No grid runs: no section.
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .blocks import Block, Collapsed, Heading, Image, para, table_block
-from .formatting import fmt_mse
-from .plotting import framework_color
-from .tables import Results, ok_runs, run_frameworks
+from scratchnet.bench.report.blocks import Block, Collapsed, Heading, Image, para, table_block
+from scratchnet.bench.report.formatting import fmt_mse
+from scratchnet.bench.report.plotting import framework_color
+from scratchnet.bench.report.tables import Results, ok_runs, run_frameworks
 
 PREFIX = "grid_"
 METRIC = "test_mse"

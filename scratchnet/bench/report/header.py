@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..metrics import CONVERGENCE_DEFINITION
-from .blocks import Block, Bullets, Heading, kv, para, table_block
-from .formatting import fmt_int, fmt_mse
-from .memory import MEMORY_DEFINITION
-from .provenance import env_get, git_text, recorded_at, results_label, scrub_paths, seeds_text
-from .stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
-from .missing import FAILED_STATUSES, MISSING_TITLE
-from .tables import Results, finite_values, framework_order, ok_runs, parse_flag, run_frameworks, select
+from scratchnet.bench.measures.metrics import CONVERGENCE_DEFINITION
+from scratchnet.bench.report.blocks import Block, Bullets, Heading, kv, para, table_block
+from scratchnet.bench.report.formatting import fmt_int, fmt_mse
+from scratchnet.bench.report.memory import MEMORY_DEFINITION
+from scratchnet.bench.report.provenance import (env_get, git_text, recorded_at, results_label, scrub_paths,
+    seeds_text)
+from scratchnet.bench.report.stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
+from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
+from scratchnet.bench.report.tables import (Results, finite_values, framework_order, parse_flag,
+    run_frameworks, select)
 
 
 MSE_DEFINITION = (

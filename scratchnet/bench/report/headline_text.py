@@ -1,7 +1,8 @@
 """The headline: the report's main numbers in a few clauses, computed from the tables only.
 
-``headline(results_dir) -> str`` (what the README quotes) and ``headline_blocks(res)`` (the
-report's Headline section) share ``_headline_text(res)``.
+``headline(results_dir) -> str`` (what the README quotes: one sentence) and ``headline_blocks(res)``
+(the report's Headline section: the Keras comparison as a paragraph, then one bullet per further
+topic) share the clauses of ``_headline_parts(res)``.
 
 Speed leads with the cost PER STEP (``report.costs``): the median Keras/scratchnet ratio of the
 cost of one optimizer step over the step-dominated cases (``costs.STEP_DOMINATED_SHARE``), then
@@ -15,17 +16,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from .blocks import Block, Heading, para
-from .comparison import ok_test_mse
-from .costs import STEP_DOMINATED_SHARE, case_costs, step_ratios
-from .formatting import fmt_mse, fmt_ratio, fmt_time
-from .missing import FAILED_STATUSES, MISSING_TITLE
-from .parity_table import parity_state
-from .stats import ratio_of_medians
-from .tables import (
-    REFERENCE_FRAMEWORK, Results, by_host, case_meta, case_order, finite_values, is_equivalent, load_results,
-    main_cases, keras_setting, main_host, median_of, modes_of, ok_runs, run_frameworks, select, setting_text,
-)
+from scratchnet.bench.report.blocks import Block, Bullets, Heading, para
+from scratchnet.bench.report.comparison import ok_test_mse
+from scratchnet.bench.report.costs import STEP_DOMINATED_SHARE, case_costs, step_ratios
+from scratchnet.bench.report.formatting import fmt_mse, fmt_ratio, fmt_time
+from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
+from scratchnet.bench.report.parity_table import parity_state
+from scratchnet.bench.report.stats import ratio_of_medians
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, by_host, case_meta, case_order,
+    finite_values, is_equivalent, load_results, main_cases, keras_setting, main_host, median_of, modes_of,
+    ok_runs, run_frameworks, select, setting_text)
 
 
 def _comparable(res: Results, case: str) -> bool:
@@ -99,20 +99,28 @@ def _other_cost_clauses(res: Results) -> list[str]:
     return clauses
 
 
-def _headline_text(res: Results) -> str:
-    """The report's main numbers, computed from the tables."""
-    parts = _cost_clauses(res)
-    cost_model = bool(parts)
-    if cost_model:
-        parts[0] = parts[0][0].upper() + parts[0][1:]
-        parts += [c for c in [_keras_settings_clause(res)] if c] + _other_cost_clauses(res)
+def _headline_parts(res: Results) -> tuple[list[str], list[str]]:
+    """(lead, rest): the Keras comparison's clauses, then one clause per further topic (Keras'
+    calibrated settings, each other framework, each tutorial claim, the failures)."""
+    lead = _cost_clauses(res)
+    if lead:
+        lead[0] = lead[0][0].upper() + lead[0][1:]
+        rest = [c for c in [_keras_settings_clause(res)] if c] + _other_cost_clauses(res)
     else:
-        parts = _epoch_clauses(res)
-    parts += _claim_clauses(res)
+        epoch = _epoch_clauses(res)
+        lead, rest = epoch[:1], epoch[1:]
+    rest += _claim_clauses(res)
     failed = res.runs[res.runs["status"].isin(FAILED_STATUSES)]
     if len(failed):  # real failures are said in the headline (unsupported is by design: the header)
         detail = ", ".join(f"{n} {s}" for s, n in failed["status"].value_counts().items())
-        parts.append(f"{len(failed)} runs failed ({detail}: see {MISSING_TITLE})")
+        rest.append(f"{len(failed)} runs failed ({detail}: see {MISSING_TITLE})")
+    return lead, rest
+
+
+def _headline_text(res: Results) -> str:
+    """The report's main numbers, computed from the tables, in one sentence (the README's)."""
+    lead, rest = _headline_parts(res)
+    parts = lead + rest
     return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
 
 
@@ -214,5 +222,22 @@ def headline(results_dir: str | Path = "results") -> str:
     return _headline_text(load_results(Path(results_dir)))
 
 
+def _sentence(clause: str, names: set[str]) -> str:
+    """The clause as a sentence: capitalised, unless it opens with a case name (kept as spelled)."""
+    first = clause.split(":")[0].split(" ")[0]
+    return (clause if first in names else clause[0].upper() + clause[1:]) + "."
+
+
 def headline_blocks(res: Results) -> list[Block]:
-    return [Heading(2, "Headline"), para(_headline_text(res))]
+    """The Headline section: the Keras comparison as a paragraph, then one bullet per further
+    topic (the same clauses as ``headline``, laid out to be scanned)."""
+    lead, rest = _headline_parts(res)
+    if not (lead or rest):
+        return [Heading(2, "Headline"), para("No comparable runs recorded yet.")]
+    blocks: list[Block] = [Heading(2, "Headline")]
+    if lead:
+        blocks.append(para("; ".join(lead) + "."))
+    if rest:
+        names = set(case_order(res))
+        blocks.append(Bullets(tuple((_sentence(c, names),) for c in rest)))
+    return blocks

@@ -4,8 +4,9 @@
 (per case: every framework's cost per optimizer step relative to scratchnet's -- the cost
 model's ``seconds_per_step``, see ``report.costs`` -- median ratio with its 95 % bootstrap
 CI, log scale; cases whose parity check passed drawn with filled markers, cases where the
-fixed cost per epoch dominates marked) and one compact table with one row per case: test
-MSE, convergence epoch and time per epoch per framework, and the per-step ratios to scratchnet.
+fixed cost per epoch dominates marked) beside one compact table with one row per case:
+scratchnet's test MSE, convergence epoch and time per epoch and every other framework's
+per-step ratio to scratchnet; then, folded, the same figures for every framework.
 
 Each case is summarised in its primary mode (``tables.primary_mode``: parity when
 the case has parity runs). Every framework label present in runs.csv gets a column,
@@ -20,20 +21,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .blocks import Block, Collapsed, Columns, Heading, Image, para, table_block
-from .formatting import NA, fmt_mse, fmt_ratio, fmt_time, mode_label
-from .convergence import compact_convergence_cell
-from .parity_table import parity_state
-from .costs import step_ratios
-from .plotting import framework_color, framework_marker, png
-from .stats import ratio_ci, ratio_of_medians
-from .tables import (
-    REFERENCE_FRAMEWORK, Results, main_cases, finite_values, median_of, modes_of, ok_runs,
-    primary_mode, run_frameworks, same_host_runs, select, timing_only,
-)
+from scratchnet.bench.report.blocks import Block, Collapsed, Columns, Heading, Image, para, table_block
+from scratchnet.bench.report.formatting import NA, fmt_mse, fmt_ratio, fmt_time, mode_label
+from scratchnet.bench.report.convergence import compact_convergence_cell
+from scratchnet.bench.report.parity_table import parity_state
+from scratchnet.bench.report.costs import step_ratios
+from scratchnet.bench.report.plotting import framework_color, framework_marker, png
+from scratchnet.bench.report.stats import ratio_ci, ratio_of_medians
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, finite_values,
+    median_of, modes_of, ok_runs, primary_mode, run_frameworks, same_host_runs, select, timing_only)
 
 SUMMARY_FIGURE = "summary_speed.png"
-SHORT_NAMES = {"scratchnet": "sn", "keras": "keras", "keras-default": "k-def", "sklearn": "skl"}
+SHORT_NAMES = {"scratchnet": "sn", "keras": "keras", "tf-loop": "tf-loop", "torch": "torch", "keras-default": "k-def",
+               "sklearn": "skl"}
 
 
 def _short(fw: str) -> str:
@@ -111,48 +111,84 @@ def _mode_cell(res: Results, case: str, mode: str) -> str:
     return f"{mode_label(mode)}{mark}"
 
 
-def summary_table(res: Results) -> list[Block]:
-    """The compact per-case table (also used on its own by tests)."""
+def _rows(res: Results, per_framework: bool) -> list[tuple[str, ...]]:
+    """One row per main case: the compact row (scratchnet's figures, every other framework's
+    per-step ratio) or, with ``per_framework``, every framework's MSE, convergence and time."""
     fws = run_frameworks(res)
     others = [fw for fw in fws if fw != REFERENCE_FRAMEWORK]
-    headers = ["Case", "Mode (parity check)"]
-    short = ["case", "mode"]
-    groups: list[tuple[str, int]] = [("", 1), ("", 1)]
-    for label, unit in (("Test MSE", ""), ("Convergence epoch", ""), ("Time per epoch", "")):
-        headers += [f"{label}: {fw}" for fw in fws]
-        short += [_short(fw) for fw in fws]
-        groups.append((label + unit, len(fws)))
-    if others:
-        headers += [f"Time per step {fw}/{REFERENCE_FRAMEWORK}" for fw in others]
-        short += [_short(fw) for fw in others]
-        groups.append(("× scratchnet time per step", len(others)))
+    shown = fws if per_framework else [REFERENCE_FRAMEWORK]
     rows = []
     timed_res = same_host_runs(res)  # times and ratios pair runs of one host only
     for case in main_cases(res):
         mode = primary_mode(res, case)
-        runs = {fw: _group(res, case, mode, fw) for fw in fws}
+        runs = {fw: _group(res, case, mode, fw) for fw in shown}
         timed = {fw: _group(timed_res, case, mode, fw) for fw in fws}  # times: one host's runs
-        reference = {m: _per_step(select(timed_res.runs, case=case, mode=m or mode,
-                                         framework=REFERENCE_FRAMEWORK))
-                     for m in {other for _, other in timed.values()}}
-        rows.append((
-            case, _mode_cell(res, case, mode),
-            *(_noted(_mse_cell(r), m) for r, m in (runs[fw] for fw in fws)),
-            *(_noted(_convergence_cell(r), m) for r, m in (runs[fw] for fw in fws)),
-            *(_noted(_time_cell(r), m) for r, m in (timed[fw] for fw in fws)),
-            *(_noted(_ratio_cell(r, reference[m]), m) for r, m in (timed[fw] for fw in others)),
-        ))
+        cells = [case, _mode_cell(res, case, mode),
+                 *(_noted(_mse_cell(r), m) for r, m in (runs[fw] for fw in shown)),
+                 *(_noted(_convergence_cell(r), m) for r, m in (runs[fw] for fw in shown)),
+                 *(_noted(_time_cell(r), m) for r, m in (timed[fw] for fw in shown))]
+        if not per_framework:
+            reference = {m: _per_step(select(timed_res.runs, case=case, mode=m or mode,
+                                             framework=REFERENCE_FRAMEWORK))
+                         for m in {other for _, other in timed.values()}}
+            cells += [_noted(_ratio_cell(r, reference[m]), m) for r, m in (timed[fw] for fw in others)]
+        rows.append(tuple(cells))
+    return rows
+
+
+def _headers(fws: list[str], others: list[str]) -> tuple[list[str], list[str], list[tuple[str, int]]]:
+    headers = ["Case", "Mode (parity check)"]
+    short = ["case", "mode"]
+    groups: list[tuple[str, int]] = [("", 1), ("", 1)]
+    for label in ("Test MSE", "Convergence epoch", "Time per epoch"):
+        headers += [f"{label}: {fw}" for fw in fws]
+        short += [_short(fw) for fw in fws] if len(fws) > 1 else [label.split()[0].lower()]
+        groups.append((label if len(fws) > 1 else "", len(fws)))
+    if others:
+        headers += [f"Time per step {fw}/{REFERENCE_FRAMEWORK}" for fw in others]
+        short += [_short(fw) for fw in others]
+        groups.append(("× scratchnet time per step", len(others)))
+    if len(fws) == 1:
+        groups = [("", 1)] * (2 + 3) + groups[5:]
+        short[2:5] = ["test MSE", "conv. epoch", "time / epoch"]
+    return headers, short, groups
+
+
+def _names(fws: list[str]) -> str:
     names = ", ".join(f"{_short(fw)} = {fw}" for fw in fws if _short(fw) != fw)
+    return f" Columns: {names}." if names else ""
+
+
+def summary_table(res: Results) -> list[Block]:
+    """The compact per-case table: scratchnet's test MSE, convergence epoch and time per
+    epoch, and every other framework's cost per step relative to scratchnet's."""
+    fws = run_frameworks(res)
+    others = [fw for fw in fws if fw != REFERENCE_FRAMEWORK]
+    headers, short, groups = _headers([REFERENCE_FRAMEWORK], others)
     note = para("One row per case in its primary mode (parity when run; ✓ parity check passed, "
-                "✗ failed); a framework not run in that mode shows its other mode, named in "
-                "brackets (ratios then against scratchnet in that mode). Medians over ok seeds; "
-                "convergence epoch: to the case's shared target loss, a seed that never reached it "
-                "counting as later than any epoch; \"(k/n)\": k of n ok seeds converged; \"> N\": "
-                "half or more did not reach it within N epochs; \"× scratchnet time per step\": "
-                "median cost of one optimizer step (the cost model's, without the fixed cost per "
-                "epoch) divided by scratchnet's (above 1: scratchnet is faster)."
-                + (f" Columns: {names}." if names else ""))
-    return [table_block(headers, rows, groups, short, anchor="summary-table"), note]
+                "✗ failed: every contender's weights, loss and test MSE against scratchnet's, see "
+                "Parity); a framework not run in that mode shows its other mode, named in "
+                "brackets (ratios then against scratchnet in that mode). Test MSE, convergence "
+                "epoch and time per epoch are scratchnet's (every framework's are in the table "
+                "below). Medians over ok seeds; convergence epoch: to the case's shared target "
+                "loss, a seed that never reached it counting as later than any epoch; \"(k/n)\": "
+                "k of n ok seeds converged; \"> N\": half or more did not reach it within N "
+                "epochs; \"× scratchnet time per step\": median cost of one optimizer step (the "
+                "cost model's, without the fixed cost per epoch) divided by scratchnet's (above "
+                "1: scratchnet is faster)." + _names(others))
+    return [table_block(headers, _rows(res, per_framework=False), groups, short,
+                        anchor="summary-table"), note]
+
+
+def framework_table(res: Results) -> list[Block]:
+    """Every framework's test MSE, convergence epoch and time per epoch, one row per case."""
+    fws = run_frameworks(res)
+    headers, short, groups = _headers(fws, [])
+    note = para("Medians over ok seeds, in the row's mode (another mode in brackets); "
+                "\"timing only\": the framework trained a timing budget, not the asked epochs "
+                "(keras-default), so it has no comparable MSE or convergence." + _names(fws))
+    return [table_block(headers, _rows(res, per_framework=True), groups, short,
+                        anchor="framework-table"), note]
 
 
 def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, bool, bool]]:
@@ -185,7 +221,8 @@ def summary_figure(res: Results) -> Image | None:
         return None
     cases = list(dict.fromkeys(p[0] for p in points))
     fws = list(dict.fromkeys(p[1] for p in points))
-    fig = Figure(figsize=(4.1, 1.1 + 0.17 * len(cases) * max(1, len(fws)) ** 0.5))
+    # narrow and about as tall as the table beside it (one row per case), so the two sit side by side
+    fig = Figure(figsize=(2.9, 1.2 + 0.13 * len(cases) * max(1, len(fws)) ** 0.5))
     ax = fig.add_subplot()
     step = 0.6 / max(1, len(fws))
     fixed_cost = {case for case, *_, dominated in points if not dominated}
@@ -209,7 +246,7 @@ def summary_figure(res: Results) -> Image | None:
                   "right of 1: scratchnet faster; *: fixed cost per epoch dominates", fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(True, axis="x", which="both", alpha=0.3)
-    ax.legend(fontsize=6.5, loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=3,
+    ax.legend(fontsize=6.5, loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=2,
               frameon=False)
     caption = ("Cost per optimizer step ÷ scratchnet's, per case (fixed cost per epoch excluded; "
                "median, 95% bootstrap CI; filled: parity passed; *: a fixed cost dominates the epoch)")
@@ -221,8 +258,10 @@ def lead_blocks(res: Results) -> list[Block]:
     table, note = summary_table(res)
     figure = summary_figure(res)
     if figure is None:
-        return [Heading(2, "Results per case"), table, note,
+        return [Heading(2, "Results per case"), table, note, *framework_table(res),
                 para(f"No speed ratio to draw: no case has ok timings of "
                      f"{REFERENCE_FRAMEWORK} and another framework.")]
     return [Heading(2, "Results per case"), Columns((figure, table)),
-            Collapsed("How to read this table: modes, medians, convergence, ratios", (note,))]
+            Collapsed("How to read this table: modes, medians, convergence, ratios", (note,)),
+            Collapsed("Every framework per case: test MSE, convergence epoch, time per epoch",
+                      tuple(framework_table(res)))]

@@ -5,16 +5,16 @@ median over ok seeds of ``peak_memory_mb`` (peak RSS growth during fit) with the
 that measured it, scratchnet's ``tracemalloc_peak_mb``, the case's ``memory_floor_mb`` and
 the ratios "memory vs floor" (peak during fit / floor) and traced / floor.
 ``MEMORY_DEFINITION`` is the Definitions line; the figures are defined in
-:mod:`scratchnet.bench.memory`. Runs recorded before these columns existed show n/a.
+:mod:`scratchnet.bench.running.memory`. Runs recorded before these columns existed show n/a.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .blocks import Block, Heading, para, table_block
-from .formatting import NA, fmt_ratio
-from .tables import Results, finite_values, groups, median_of, ok_runs
+from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.formatting import NA, fmt_ratio
+from scratchnet.bench.report.tables import Results, finite_values, groups, median_of, ok_runs
 
 MEMORY_DEFINITION = (
     "peak during fit = growth of the process's peak resident set (RSS) during the framework's "

@@ -6,9 +6,9 @@ row per case and framework (their seeds share the reason), so the section stays 
 """
 from __future__ import annotations
 
-from .blocks import Block, Bullets, Collapsed, Heading, para, table_block
-from .formatting import DASH, fmt_int, mode_label
-from .tables import Results, groups
+from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, Heading, para, table_block
+from scratchnet.bench.report.formatting import DASH, fmt_int, mode_label
+from scratchnet.bench.report.tables import Results, groups
 
 MISSING_TITLE = "Missing, failed and unsupported"
 FAILED_STATUSES = ("error", "diverged", "timeout")  # "not ok": runs that should have worked

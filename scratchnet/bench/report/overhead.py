@@ -1,7 +1,7 @@
 """The "scratchnet's overhead" section: framework tax and GEMM share per case, from runs.csv.
 
 For every case with scratchnet runs that recorded the overhead columns
-(``scratchnet.bench.overhead.overhead_columns``): the medians over runs of scratchnet's
+(``scratchnet.bench.measures.overhead.overhead_columns``): the medians over runs of scratchnet's
 epoch time and the reference loop's in the same interleaved measurement, the framework
 tax (scratchnet / reference loop; median and range over runs) and the GEMM share (the
 epoch's bare matrix products / scratchnet's epoch). Cases without those columns are
@@ -9,9 +9,10 @@ listed as not measured; nothing here raises.
 """
 from __future__ import annotations
 
-from .blocks import Block, Heading, para, table_block
-from .formatting import NA, fmt_int, fmt_ratio, fmt_time
-from .tables import REFERENCE_FRAMEWORK, Results, case_order, finite_values, median_of, ok_runs, select
+from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.formatting import NA, fmt_int, fmt_ratio, fmt_time
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, case_order, finite_values,
+    median_of, ok_runs, select)
 
 _DEFINITION = (
     "Framework tax: scratchnet's epoch time divided by the epoch time of a minimal hand-written "

@@ -19,10 +19,11 @@ from matplotlib.figure import Figure
 DPI = 100
 OKABE_ITO = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000")
-FRAMEWORK_COLORS = {"scratchnet": OKABE_ITO[0], "keras": OKABE_ITO[1],
-                    "keras-default": OKABE_ITO[2], "sklearn": OKABE_ITO[3]}
+FRAMEWORK_COLORS = {"scratchnet": OKABE_ITO[0], "keras": OKABE_ITO[1], "tf-loop": OKABE_ITO[4],
+                    "torch": OKABE_ITO[5], "keras-default": OKABE_ITO[2], "sklearn": OKABE_ITO[3]}
 MODE_STYLES = {"parity": "-", "native": "--"}
-FRAMEWORK_MARKERS = {"scratchnet": "o", "keras": "s", "keras-default": "D", "sklearn": "^"}
+FRAMEWORK_MARKERS = {"scratchnet": "o", "keras": "s", "tf-loop": "P", "torch": "X", "keras-default": "D",
+                     "sklearn": "^"}
 PNG_METADATA = {"Software": None}
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .tables import Results
+from scratchnet.bench.report.tables import Results
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s/\"',;=\]\)\[(]+/)+([^\s/\"',;=\]\)\[(]+)")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..store import atomic_write_bytes
-from .headline_text import headline
+from scratchnet.bench.store.results import atomic_write_bytes
+from scratchnet.bench.report.headline_text import headline
 
 
 README_START = "<!-- headline:start"

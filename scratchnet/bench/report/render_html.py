@@ -10,7 +10,8 @@ import html
 import re
 from collections.abc import Iterable
 
-from .blocks import Block, Bullets, Collapsed, Columns, Folded, Heading, Image, Para, Part, Table
+from scratchnet.bench.report.blocks import (Block, Bullets, Collapsed, Columns, Folded, Heading, Image, Para,
+    Part, Table)
 
 HTML_CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1em auto;
@@ -31,6 +32,8 @@ img{max-width:100%;height:auto}figcaption{font-size:.82em;color:#555}
 .columns figure{margin:0;display:table}.columns figcaption{display:table-caption;
 caption-side:bottom}.columns table{font-size:.78em;margin:0}
 .columns th,.columns td{padding:.15em .35em}
+@media (min-width:1000px){.columns{flex-wrap:nowrap}.columns>div:has(figure){flex:0 1 auto}
+.columns>div:has(table){flex:0 0 auto}}
 details{margin:.6em 0;border:1px solid #e2e2e2;border-radius:4px;padding:.2em .8em}
 details>summary{font-size:1.15em;font-weight:600;cursor:pointer;padding:.3em 0}
 details.more{border-style:dashed}details.more>summary{font-size:.95em;font-weight:400;color:#333}

@@ -11,7 +11,8 @@ import html
 import re
 from collections.abc import Iterable
 
-from .blocks import Block, Bullets, Collapsed, Columns, Folded, Heading, Para, Part, Table
+from scratchnet.bench.report.blocks import (Block, Bullets, Collapsed, Columns, Folded, Heading, Para, Part,
+    Table)
 
 
 MD_SPECIAL = re.compile(r"([\\`*_<>|])")

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-from .formatting import fmt_p
-from .tables import median_of
+from scratchnet.bench.report.formatting import fmt_p
+from scratchnet.bench.report.tables import median_of
 
 
 CI_LEVEL = 0.95

@@ -11,13 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import STATUSES
-from .blocks import Block, Heading, para, table_block
-from .formatting import DASH, NA, fmt_interval, fmt_mib, fmt_mse, fmt_num, fmt_time, mode_label
-from .convergence import convergence_cell as censored_convergence_cell
-from .convergence import time_to_target_cell
-from .stats import median_ci
-from .tables import Results, finite_values, groups, median_of, ok_runs, ordered, timing_only
+from scratchnet.bench.store.schema import STATUSES
+from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.formatting import (DASH, NA, fmt_interval, fmt_mib, fmt_mse, fmt_num, fmt_time,
+    mode_label)
+from scratchnet.bench.report.convergence import convergence_cell as censored_convergence_cell
+from scratchnet.bench.report.convergence import time_to_target_cell
+from scratchnet.bench.report.stats import median_ci
+from scratchnet.bench.report.tables import (Results, finite_values, groups, median_of, ok_runs, ordered,
+    timing_only)
 
 
 SUMMARY_HEADERS = (

@@ -1,14 +1,14 @@
 """Load a results directory into typed tables, and select runs from them.
 
 ``load_results(directory) -> Results`` reads the tables described in
-:mod:`scratchnet.bench.schema`: ``runs.csv`` (required: ``FileNotFoundError``
+:mod:`scratchnet.bench.store.schema`: ``runs.csv`` (required: ``FileNotFoundError``
 when absent, ``ValueError`` when it holds no row, both naming the directory and
 the file) and the optional ``epochs.csv``, ``parity.csv``, ``parity_epochs.csv``,
 ``cases.csv`` and ``environment.json``. A missing, empty or unreadable optional
 file becomes an empty table plus a note in ``Results.problems``; missing columns
 become NaN (numbers) or "" (text); boolean cells are parsed by ``parse_flag``.
 Duplicate run keys keep the last row. The runs are re-measured against the shared
-convergence target of their case and mode (``scratchnet.bench.targets.remeasure``).
+convergence target of their case and mode (``scratchnet.bench.measures.targets.remeasure``).
 The selection helpers (``select``, ``ok_runs``, ``groups``, ...) never mutate the tables.
 """
 from __future__ import annotations
@@ -25,17 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..targets import remeasure
-from ..schema import (
-    CASE_COLUMNS, EPOCH_COLUMNS, MODES, PARITY_COLUMNS, PARITY_EPOCH_COLUMNS,
-    RUN_COLUMNS, RUN_KEY,
-)
+from scratchnet.bench.measures.targets import remeasure
+from scratchnet.bench.store.schema import (CASE_COLUMNS, EPOCH_COLUMNS, MODES, PARITY_COLUMNS,
+    PARITY_EPOCH_COLUMNS, RUN_COLUMNS, RUN_KEY)
 
 
 RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "status",
             "message", "started_at", "memory_method",
             "foreign_target", "foreign_parity_passed", "foreign_parity_message",
-            "host", "cpu_model", "threads", "base_case", "cost_model_steps", "cost_model_note")
+            "host", "cpu_model", "threads", "base_case", "cost_model_steps", "cost_model_note",
+            "execution", "calibration_timings")
 
 
 EPOCH_TEXT = ("case", "framework", "mode", "dtype", "fingerprint")
@@ -147,7 +146,7 @@ def load_results(directory: Path) -> Results:
     epochs = _read_table(directory / "epochs.csv", EPOCH_COLUMNS, EPOCH_TEXT, (), problems)
     epochs = epochs.drop_duplicates(subset=[*RUN_KEY, "epoch"], keep="last")
     cases = _read_table(directory / "cases.csv", CASE_COLUMNS, CASE_TEXT, ("equivalent",), problems)
-    runs = remeasure(runs, epochs, cases)  # shared convergence targets (scratchnet.bench.targets)
+    runs = remeasure(runs, epochs, cases)  # shared convergence targets (scratchnet.bench.measures.targets)
     return Results(
         directory=directory,
         runs=runs,
@@ -173,7 +172,7 @@ def case_order(res: Results) -> list[str]:
 
 
 def is_variant(case: str) -> bool:
-    """A grid or claim-sensitivity variant (``base[key=value,...]``, see ``scratchnet.bench.grid``)."""
+    """A grid or claim-sensitivity variant (``base[key=value,...]``, see ``scratchnet.bench.cases.grid``)."""
     return "[" in str(case)
 
 
@@ -186,7 +185,7 @@ def main_cases(res: Results) -> list[str]:
 
 
 # Column order of every per-framework table and figure; other labels follow alphabetically.
-PREFERRED_FRAMEWORKS = ("scratchnet", "keras", "keras-default", "sklearn")
+PREFERRED_FRAMEWORKS = ("scratchnet", "keras", "tf-loop", "torch", "keras-default", "sklearn")
 # Always listed (as "not run" where absent): the pair the suite exists to compare.
 BASELINE_FRAMEWORKS = ("scratchnet", "keras")
 REFERENCE_FRAMEWORK = "scratchnet"
@@ -312,6 +311,20 @@ def keras_setting(runs: pd.DataFrame) -> tuple[str, bool] | None:
     jit = ok["keras_jit_compile"].map(parse_flag) if "keras_jit_compile" in ok else pd.Series(dtype=object)
     jit_on = bool(jit.dropna().mode().iloc[0]) if jit.notna().any() else False
     return label, jit_on
+
+
+def execution_text(runs: pd.DataFrame) -> str:
+    """How a framework's ok runs executed: Keras' setting (:func:`setting_text`), else the most
+    common ``execution`` a calibrated contender recorded (tf-loop, torch), else ""."""
+    keras = keras_setting(runs)
+    if keras is not None:
+        return setting_text(keras)
+    ok = ok_runs(runs)
+    if ok.empty or "execution" not in ok:
+        return ""
+    values = ok["execution"].dropna().astype(str)
+    values = values[values != ""]
+    return str(values.mode().iloc[0]) if len(values) else ""
 
 
 def setting_text(setting: tuple[str, bool] | None) -> str:

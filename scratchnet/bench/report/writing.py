@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..store import atomic_write_bytes
-from .blocks import Image
+from scratchnet.bench.store.results import atomic_write_bytes
+from scratchnet.bench.report.blocks import Image
 
 
 def write_atomic(path: Path, data: bytes) -> None:

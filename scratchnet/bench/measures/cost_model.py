@@ -1,0 +1,168 @@
+"""Two-part cost model of a training epoch: a fixed cost per epoch plus a cost per optimizer step.
+
+    time(epoch of m steps) = epoch_overhead_seconds + m * seconds_per_step
+
+Why: a per-epoch time ratio mixes two costs. Keras pays tens of milliseconds per epoch whatever
+the epoch's length (its epoch iterator, callbacks and the data adapter's per-epoch set-up), so on
+a 4-row tutorial case a per-epoch ratio measures that set-up, not training; on a case with
+thousands of steps per epoch it is a per-step ratio. The two parts separate them.
+
+How it is measured (:func:`measure_cost_model`, called by the runner for every ok run, after
+training and outside every timed or recorded figure of the run):
+
+* Epoch lengths at the case's batch size B (full batch: B = the training rows): ``SHORT_STEPS``
+  (1), the case's own steps per epoch, and ``long`` = the case's steps per epoch raised to at
+  least ``LONG_MIN_STEPS`` (128), so that the steps of a tiny case stand out of the timer's noise
+  -- lowered when ``ROUNDS`` epochs of that length would take longer than ``BUDGET_SECONDS``
+  (estimated from the run's own epoch time); each distinct length once (:func:`plan_lengths`).
+  Each epoch is ``m * B`` rows: the training rows, repeated when the epoch is longer than the
+  data, so every step has the case's batch shape.
+* Each epoch goes through the trainer's own ``train_epoch(X, Y, batch_size=B)`` -- the same call
+  and the same clock (the framework's epoch-begin to epoch-end hooks where it has them) as the
+  run's recorded epochs -- and runs in their context: after the same evaluation the runner
+  makes between recorded epochs (``between``: predictions, losses, probes) and, in the runner,
+  inside the same memory window (whose ``malloc_trim`` costs a 1-step scratchnet epoch ~3 us
+  of page faults), so caches and the framework's state are as the recorded epochs find them. One warm-up epoch of each length
+  first, then ``ROUNDS`` rounds, interleaved (short, long, short, long, ...), and more rounds (up
+  to ``MAX_ROUNDS``) while the timed rounds total less than ``MIN_SECONDS``; the MEDIAN time
+  of each length is kept, the statistic the run's ``seconds_per_epoch`` is (a best-of-rounds
+  would sit below it by the machine's noise: on the 2-core reference machine epochs of one
+  run vary by +-30 %).
+* The line ``t = epoch_overhead_seconds + m * seconds_per_step`` through those median times
+  (:func:`fit_cost_model`: least squares on relative residuals, so a 20 us epoch counts as much
+  as a 2 s one; exact through two points). The case's own length anchors the line where the
+  run's epochs are; the long one pins the per-step cost. Noise can make a near-zero overhead
+  slightly negative; it is recorded as measured.
+
+What the two parts include, by construction: the per-step cost is everything that grows with
+the number of batches -- the forward and backward pass, the update, the framework's per-batch
+bookkeeping (and, where a framework runs several steps per call, that call's cost shared by its
+steps). The overhead is everything paid once per epoch inside the epoch's clock -- for Keras the
+epoch's iterator and callbacks; for scratchnet its epoch set-up; for scikit-learn ``partial_fit``'s
+input validation and bookkeeping; for a foreign network, nothing but the harness' loop.
+
+:func:`predicted_epoch_seconds` is the model's epoch time, ``overhead + steps_per_epoch * per_step``;
+the report checks it against the runs' median ``seconds_per_epoch`` and shows the worst case per
+framework (``report.costs``). :func:`step_share` is the fraction of a modelled epoch spent in steps
+(the report's rule for a step-dominated case).
+
+A trainer whose ``train_epoch`` takes no ``batch_size`` cannot be timed this way: its columns are
+NaN and ``cost_model_note`` says why.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+SHORT_STEPS = 1
+LONG_MIN_STEPS = 128
+ROUNDS = 5
+MAX_ROUNDS = 25      # more rounds (up to this) while the timed rounds total less than
+MIN_SECONDS = 1.0    # this many seconds: short epochs are the noisiest, and the cheapest to repeat
+BUDGET_SECONDS = 10.0
+
+COST_COLUMNS = ("seconds_per_step", "epoch_overhead_seconds", "cost_model_steps", "cost_model_note")
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """``epoch_overhead_seconds + steps * seconds_per_step``."""
+
+    epoch_overhead_seconds: float
+    seconds_per_step: float
+
+    def predict(self, steps: float) -> float:
+        """Predicted seconds of an epoch of ``steps`` optimizer steps."""
+        return self.epoch_overhead_seconds + float(steps) * self.seconds_per_step
+
+
+def fit_cost_model(steps: Sequence[float], seconds: Sequence[float]) -> CostModel:
+    """The line through (steps, seconds) with the least squared RELATIVE residuals
+    (``(fit - seconds) / seconds``): two or more distinct epoch lengths, positive times."""
+    x = np.asarray(steps, dtype=float)
+    y = np.asarray(seconds, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"steps and seconds must be 1-d of one length, got {x.shape} and {y.shape}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("steps and seconds must be finite")
+    if np.unique(x).size < 2:
+        raise ValueError(f"the cost model needs at least two distinct epoch lengths, got {sorted(set(x))}")
+    if np.any(y <= 0):
+        raise ValueError(f"epoch times must be positive, got {y.tolist()}")
+    slope, intercept = np.polyfit(x, y, 1, w=1.0 / y)  # polyfit weights the residuals: relative
+    return CostModel(epoch_overhead_seconds=float(intercept), seconds_per_step=float(slope))
+
+
+def plan_lengths(steps_per_epoch: int, seconds_per_epoch: float, *, rounds: int = ROUNDS,
+                 budget: float = BUDGET_SECONDS) -> tuple[int, ...]:
+    """The epoch lengths in steps, ascending, for a case of ``steps_per_epoch`` steps (module docstring)."""
+    if steps_per_epoch < 1:
+        raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
+    long = max(int(steps_per_epoch), LONG_MIN_STEPS)
+    if math.isfinite(seconds_per_epoch) and seconds_per_epoch > 0:
+        per_step = seconds_per_epoch / steps_per_epoch  # an upper bound: the overhead is included
+        affordable = int(budget / ((rounds + 1) * per_step))  # rounds + the warm-up
+        long = min(long, max(affordable, SHORT_STEPS + 15))
+    long = max(long, SHORT_STEPS + 1)  # never one length only
+    return tuple(sorted({SHORT_STEPS, long} | ({int(steps_per_epoch)} if steps_per_epoch < long else set())))
+
+
+def epoch_rows(X: np.ndarray, Y: np.ndarray, steps: int, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``steps * batch_size`` training rows in order, the data repeated when it is shorter."""
+    index = np.arange(steps * batch_size) % X.shape[0]
+    return X[index], Y[index]
+
+
+def _nan_columns(note: str) -> dict:
+    return {"seconds_per_step": math.nan, "epoch_overhead_seconds": math.nan, "cost_model_steps": "",
+            "cost_model_note": note}
+
+
+def measure_cost_model(train_epoch: Callable[..., float], X: np.ndarray, Y: np.ndarray, *, batch_size: int,
+                       steps_per_epoch: int, seconds_per_epoch: float, rounds: int = ROUNDS,
+                       budget: float = BUDGET_SECONDS, diverged: Callable[[], bool] = lambda: False,
+                       between: Callable[[], object] = lambda: None) -> dict:
+    """The cost-model columns of one run (``COST_COLUMNS``), measured with ``train_epoch``."""
+    lengths = plan_lengths(steps_per_epoch, seconds_per_epoch, rounds=rounds, budget=budget)
+    data = {m: epoch_rows(X, Y, m, batch_size) for m in lengths}
+    times: dict[int, list[float]] = {m: [] for m in lengths}
+    try:
+        round_, timed = 0, 0.0
+        while round_ <= rounds or (round_ <= max(rounds, MAX_ROUNDS) and timed < MIN_SECONDS):
+            for m in lengths:  # round 0 is the warm-up
+                between()
+                seconds = float(train_epoch(*data[m], batch_size=batch_size))
+                if round_:
+                    times[m].append(seconds)
+                    timed += seconds
+            round_ += 1
+    except TypeError as exc:
+        if "batch_size" not in str(exc):
+            raise
+        return _nan_columns("train_epoch takes no batch_size: epochs of other lengths cannot be timed")
+    if diverged():
+        return _nan_columns("training diverged during the cost-model epochs")
+    median = {m: float(np.median(v)) for m, v in times.items()}
+    if not all(math.isfinite(v) and v > 0 for v in median.values()):
+        return _nan_columns(f"a cost-model epoch reported no valid time: {median}")
+    model = fit_cost_model(list(median), list(median.values()))
+    return {"seconds_per_step": model.seconds_per_step, "epoch_overhead_seconds": model.epoch_overhead_seconds,
+            "cost_model_steps": "/".join(str(m) for m in lengths), "cost_model_note": ""}
+
+
+def predicted_epoch_seconds(epoch_overhead_seconds, seconds_per_step, steps_per_epoch):
+    """``overhead + steps * per_step`` (NumPy arrays or scalars)."""
+    return np.asarray(epoch_overhead_seconds, dtype=float) + np.asarray(steps_per_epoch, dtype=float) * \
+        np.asarray(seconds_per_step, dtype=float)
+
+
+def step_share(epoch_overhead_seconds, seconds_per_step, steps_per_epoch):
+    """The fraction of a modelled epoch spent in steps: ``steps * per_step / (overhead + steps * per_step)``."""
+    steps = np.asarray(steps_per_epoch, dtype=float) * np.asarray(seconds_per_step, dtype=float)
+    total = steps + np.maximum(np.asarray(epoch_overhead_seconds, dtype=float), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return steps / total
+
