@@ -9,7 +9,9 @@ terminal, plain lines in a log):
    file that can change a recorded figure (``scratchnet/`` but its report package, ``benchmarks/``,
    ``pyproject.toml``, ``asv.conf.json``), as they are in the working tree -- so editing the report,
    the docs or the tests keeps the rows, and any other edit starts the directory afresh: every row
-   comes from code identical to the code that writes the report.
+   comes from code identical to the code that writes the report. What the frameworks print
+   (TensorFlow's C++ log lines, the workers' warnings) goes to ``results/<profile>/runs.log``, so
+   the terminal shows the progress lines alone.
 3. **asv** -- ``asv run`` over ``benchmarks/``: its ``track_`` figures read the rows phase 2
    recorded (asv asks for exactly the same runs), the fast profile times only its tiny case and
    probes memory in fresh processes. Skipped when phase 2 ran nothing new and asv already ran on
@@ -24,12 +26,14 @@ Nothing tracked by git is written: outputs go to ``results/<profile>/`` and ``re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from scratchnet.bench.running.progress import Progress, clock_text
@@ -37,6 +41,7 @@ from scratchnet.bench.running.progress import Progress, clock_text
 ASV_PERCENT = re.compile(r"^\[\s*(\d+(?:\.\d+)?)%\]")
 CODE_FILE = "CODE"          # the code fingerprint the directory's rows were recorded with
 ASV_CODE_FILE = "ASV_CODE"  # the code fingerprint asv last ran on, successfully
+RUNS_LOG = "runs.log"       # what the frameworks print during the runs phase
 FINGERPRINTED = ("scratchnet", "benchmarks", "pyproject.toml", "asv.conf.json")
 NOT_FINGERPRINTED = ("scratchnet/bench/report/",)  # reads the tables, changes no recorded figure
 
@@ -105,6 +110,29 @@ def _positive(text: str) -> int:
     return value
 
 
+@contextlib.contextmanager
+def _framework_messages_to(log: Path):
+    """Send what the frameworks print (TensorFlow's C++ log lines, worker processes' warnings: file
+    descriptor 2, inherited by every worker) to ``log``; ``sys.stderr`` -- the progress lines and the
+    driver's own -- keeps the terminal. Restored on exit."""
+    sys.stderr.flush()
+    terminal_fd = os.dup(2)
+    terminal = os.fdopen(terminal_fd, "w", buffering=1, encoding=getattr(sys.stderr, "encoding", None) or "utf-8")
+    saved_stderr, saved_showwarning = sys.stderr, warnings.showwarning
+    with open(log, "a", encoding="utf-8") as sink:
+        os.dup2(sink.fileno(), 2)
+        sys.stderr = terminal
+        warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: sink.write(
+            warnings.formatwarning(message, category, filename, lineno, line))
+        try:
+            yield
+        finally:
+            sink.flush()
+            os.dup2(terminal_fd, 2)
+            sys.stderr, warnings.showwarning = saved_stderr, saved_showwarning
+            terminal.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scratchnet.bench.quickstart", description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default=os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast"),
@@ -130,8 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     code = code_fingerprint(root)
     _fresh_results(results, code, say)
     cases = [CASES[name] for name in profiles.profile_cases(args.profile)]
-    summary = run_suite(cases, FRAMEWORKS, ("parity",), profiles.SEEDS[args.profile], args.profile, results,
-                        jobs=args.jobs, progress=True)
+    log = results / RUNS_LOG
+    say(f"runs: the frameworks' own messages (TensorFlow's log, warnings) go to {log.relative_to(root)}")
+    with _framework_messages_to(log):
+        summary = run_suite(cases, FRAMEWORKS, ("parity",), profiles.SEEDS[args.profile], args.profile, results,
+                            jobs=args.jobs, progress=True)
     say(f"runs: {summary.done} run, {summary.skipped} already recorded ({clock_text(time.monotonic() - started)})")
 
     machine = f"{os.uname().nodename}-{args.profile}"

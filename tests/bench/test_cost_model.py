@@ -92,13 +92,12 @@ class _SyntheticTrainer:
         return slow * (self.overhead + steps * self.per_step)
 
 
-def test_measurement_recovers_synthetic_costs_and_ignores_outliers(monkeypatch):
-    monkeypatch.setattr(cost_model, "MIN_SECONDS", 0.0)  # exactly ROUNDS rounds
+def test_measurement_recovers_synthetic_costs_and_ignores_outliers():
     trainer = _SyntheticTrainer(0.045, 1e-4, batch=32)
     X, Y = np.zeros((100, 3)), np.zeros((100, 1))
     columns = measure_cost_model(trainer.train_epoch, X, Y, batch_size=32, steps_per_epoch=4,
-                                 seconds_per_epoch=0.0454, between=lambda: setattr(trainer, "between",
-                                                                                    trainer.between + 1))
+                                 seconds_per_epoch=0.0454, min_seconds=0.0,  # exactly ROUNDS rounds
+                                 between=lambda: setattr(trainer, "between", trainer.between + 1))
     assert columns["epoch_overhead_seconds"] == pytest.approx(0.045, rel=1e-9)
     assert columns["seconds_per_step"] == pytest.approx(1e-4, rel=1e-9)
     assert columns["cost_model_steps"] == "1/4/128" and columns["cost_model_note"] == ""
@@ -195,3 +194,15 @@ def test_report_check_names_the_worst_case_and_counts_the_fits(tmp_path):
     row = next(r for r in table.rows if r[0] == "keras")
     assert row[5].endswith("within 25%: 1 of 2")
     assert row[6].startswith("housing_sgd_published:") and row[6].endswith("(+40%)")
+
+
+def test_each_profile_sets_the_effort_and_full_is_the_default():
+    from scratchnet.bench.cases.profiles import COST_MODEL_EFFORT, PROFILES
+
+    assert set(COST_MODEL_EFFORT) == set(PROFILES)
+    assert COST_MODEL_EFFORT["full"] == {"rounds": cost_model.ROUNDS, "budget": cost_model.BUDGET_SECONDS,
+                                         "min_seconds": cost_model.MIN_SECONDS}
+    trainer = _SyntheticTrainer(0.3, 1e-4, batch=32)  # rounds of ~0.9 s
+    measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
+                       steps_per_epoch=4, seconds_per_epoch=0.3004, **COST_MODEL_EFFORT["fast"])
+    assert len(trainer.calls) == len(set(trainer.calls)) * (COST_MODEL_EFFORT["fast"]["rounds"] + 1)

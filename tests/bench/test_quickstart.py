@@ -4,12 +4,18 @@
   plus the first and the last, with an ETA computed from the rate so far;
 * results/<profile>/ resumes only rows of the same clean commit;
 * asv's percent lines drive the asv phase; a commit asv already holds is recognised;
-* a fast-profile report says so and names the full evidence.
+* a fast-profile report says so and names the full evidence;
+* what the frameworks print (file descriptor 2, child processes, warnings) goes to the runs log,
+  the progress lines keep the terminal.
 """
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -120,3 +126,22 @@ def test_bad_jobs_is_refused_naming_the_argument(jobs, message, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "--jobs" in err and message in err, err
+
+
+def test_framework_messages_go_to_the_log_and_progress_keeps_the_terminal(tmp_path, capfd):
+    log = tmp_path / "runs.log"
+    before = sys.stderr
+    with quickstart._framework_messages_to(log):
+        os.write(2, b"I0000 port.cc:153] a C++ log line\n")
+        subprocess.run([sys.executable, "-c", "import sys; print('a worker process says', file=sys.stderr)"],
+                       check=True)
+        warnings.warn("a worker stopped", UserWarning)
+        Progress(2, "runs", tty=False).close()
+    assert sys.stderr is before
+    err = capfd.readouterr().err
+    assert "runs: 0/2 tasks" in err, err
+    for noise in ("a C++ log line", "a worker process says", "a worker stopped"):
+        assert noise not in err, err
+        assert noise in log.read_text(encoding="utf-8")
+    os.write(2, b"after\n")  # file descriptor 2 is the terminal's again
+    assert "after" in capfd.readouterr().err

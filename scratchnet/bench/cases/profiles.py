@@ -3,9 +3,10 @@
 * ``fast`` -- the quick start (``bash scripts/bench.sh``): a few minutes on 2 cores. Every
   framework once on each of: a tutorial case of one step an epoch (``perceptron``), a tutorial
   claim checked on an unseen input (``neuron3-sgd-linear``), the California tutorial with its
-  claims and 6,700 steps an epoch (``california-2-3-1``), a real-data case scikit-learn can
-  express (``digits-64-32-10``) and the big MLP (``mlp-784-512-512-10``); 2 seeds, each case's
-  ``quick_epochs``; asv times only the tiny case and probes memory on three.
+  claims and 6,700 steps an epoch (``california-2-3-1``: the real-data case) and the big MLP
+  (``mlp-784-512-512-10``, which scikit-learn can express too); 2 seeds, each case's
+  ``quick_epochs``; a lighter cost model (``COST_MODEL_EFFORT``); asv times only the tiny case and
+  probes memory on three.
 * ``full`` -- every registered case, 5 seeds, full epochs, every asv benchmark.
 
 The reference report (``results/``) is the reference run's (``scripts/reference_run.sh``), not a
@@ -15,10 +16,16 @@ the driver ask for exactly the same runs (asv then finds them recorded and measu
 from __future__ import annotations
 
 PROFILES = ("fast", "full")
-FAST_CASES = ("perceptron", "neuron3-sgd-linear", "california-2-3-1", "digits-64-32-10", "mlp-784-512-512-10")
+FAST_CASES = ("perceptron", "neuron3-sgd-linear", "california-2-3-1", "mlp-784-512-512-10")
 FAST_TIME_CASES = ("perceptron",)          # asv time_ benchmarks in the fast profile
 FAST_MEMORY_CASES = ("perceptron", "california-2-3-1", "mlp-784-512-512-10")  # fresh-process memory probes
 SEEDS = {"fast": 2, "full": 5}
+# The cost model's effort (scratchnet.bench.measures.cost_model.measure_cost_model: rounds of each
+# epoch length, the seconds a long epoch may take in all, the timed seconds before it stops adding
+# rounds). The full profile's is the module's default; the quick start's halves what it costs,
+# which on its largest case (6,700 steps an epoch) is as much as the training itself.
+COST_MODEL_EFFORT = {"fast": {"rounds": 2, "budget": 3.0, "min_seconds": 0.3},
+                     "full": {"rounds": 5, "budget": 10.0, "min_seconds": 1.0}}
 
 
 def check_profile(profile: str) -> str:

@@ -123,15 +123,18 @@ def _nan_columns(note: str) -> dict:
 
 def measure_cost_model(train_epoch: Callable[..., float], X: np.ndarray, Y: np.ndarray, *, batch_size: int,
                        steps_per_epoch: int, seconds_per_epoch: float, rounds: int = ROUNDS,
-                       budget: float = BUDGET_SECONDS, diverged: Callable[[], bool] = lambda: False,
+                       budget: float = BUDGET_SECONDS, min_seconds: float = MIN_SECONDS,
+                       diverged: Callable[[], bool] = lambda: False,
                        between: Callable[[], object] = lambda: None) -> dict:
-    """The cost-model columns of one run (``COST_COLUMNS``), measured with ``train_epoch``."""
+    """The cost-model columns of one run (``COST_COLUMNS``), measured with ``train_epoch``.
+    ``rounds``, ``budget`` and ``min_seconds`` default to the full profile's effort (``ROUNDS``,
+    ``BUDGET_SECONDS``, ``MIN_SECONDS``); the quick start's is lighter (``cases.profiles``)."""
     lengths = plan_lengths(steps_per_epoch, seconds_per_epoch, rounds=rounds, budget=budget)
     data = {m: epoch_rows(X, Y, m, batch_size) for m in lengths}
     times: dict[int, list[float]] = {m: [] for m in lengths}
     try:
         round_, timed = 0, 0.0
-        while round_ <= rounds or (round_ <= max(rounds, MAX_ROUNDS) and timed < MIN_SECONDS):
+        while round_ <= rounds or (round_ <= max(rounds, MAX_ROUNDS) and timed < min_seconds):
             for m in lengths:  # round 0 is the warm-up
                 between()
                 seconds = float(train_epoch(*data[m], batch_size=batch_size))

@@ -138,7 +138,8 @@ def title_blocks(res: Results) -> list[Block]:
 def _profile_line(res: Results) -> str:
     profile = env_get(res.env, "profile") or "unknown"
     if profile == "fast":
-        return ("fast: the quick start (scripts/bench.sh), a few cases, 2 seeds, short epoch budgets; "
+        return ("fast: the quick start (scripts/bench.sh), a few cases, 2 seeds, short epoch budgets, "
+                "a lighter cost-model measurement (fewer rounds: noisier per-step and fixed costs); "
                 "SCRATCHNET_BENCH_PROFILE=full bash scripts/bench.sh runs every case with 5 seeds, and the "
                 "committed reference report (results/REPORT.md) is scripts/reference_run.sh's")
     return f"{profile} (fast: the quick start's subset; full: every case, 5 seeds)"

@@ -70,6 +70,7 @@ from scratchnet.bench.measures import cost_model, metrics
 from scratchnet.bench import frameworks
 from scratchnet.bench.running import memory
 from scratchnet.bench.cases import probes
+from scratchnet.bench.cases.profiles import COST_MODEL_EFFORT
 from scratchnet.bench.cases.registry import Case, build_model
 from scratchnet.bench.datasets.base import Dataset
 from scratchnet.bench.cases.data import dataset_for  # noqa: F401 - dataset_for is part of this API
@@ -183,13 +184,14 @@ def run_case(case: Case, framework: str, seed: int, mode: str = "parity", *, pro
     row = _empty_run_row(case, framework, mode, seed, n_epochs)
     record = RunRecord(row)
     options = {"results_dir": results_dir, "keras_steps_per_execution": keras_steps_per_execution}
+    effort = COST_MODEL_EFFORT.get(profile, COST_MODEL_EFFORT["full"])  # a grid's profile: the full effort
     try:
         reason = adapter.supports(case)
         if reason:
             row.update(status="unsupported", message=reason)
             return record
         _run(case, adapter, seed, mode, n_epochs, time_limit if time_limit is not None else case.time_limit,
-             options, record)
+             options, record, effort)
     except Exception as exc:  # a failing run is recorded, the suite goes on
         row["status"] = "error"
         where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -246,7 +248,8 @@ def _budget_spent(rec: _EpochRecorder, budget) -> bool:
     return budget is not None and len(rec.rows) >= budget[0] and sum(rec.epoch_seconds) >= budget[1]
 
 
-def _cost_model(case: Case, trainer, ds: Dataset, row: dict, rec: _EpochRecorder, in_one_call: bool) -> dict:
+def _cost_model(case: Case, trainer, ds: Dataset, row: dict, rec: _EpochRecorder, in_one_call: bool,
+                effort: dict) -> dict:
     """The run's fixed cost per epoch and cost per step (:mod:`.cost_model`), after everything
     recorded: its extra epochs train the model further, outside the run's figures. Each extra
     epoch runs as a recorded one did: after the harness' evaluation, inside a memory window, and
@@ -273,11 +276,11 @@ def _cost_model(case: Case, trainer, ds: Dataset, row: dict, rec: _EpochRecorder
     return cost_model.measure_cost_model(
         train_epoch, ds.X_train, ds.y_train, batch_size=batch, steps_per_epoch=row["steps_per_epoch"],
         seconds_per_epoch=row["seconds_per_epoch"], diverged=lambda: bool(getattr(trainer, "diverged", False)),
-        between=rec.evaluate)
+        between=rec.evaluate, **effort)
 
 
 def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: float, options: dict,
-         record: RunRecord) -> None:
+         record: RunRecord, effort: dict) -> None:
     row = record.run
     ds = dataset_for(case)
     row.update(fingerprint=ds.fingerprint, n_train=ds.n_train, n_test=ds.n_test,
@@ -331,6 +334,6 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
         row.update(metrics.run_convergence([r["test_loss"] for r in rec.rows], secs, case.target_loss))
     if rec.status == "ok":
         row["predict_seconds"] = _time_predict(getattr(trainer, "timed_predict", trainer.predict), ds.X_test)
-        row.update(_cost_model(case, trainer, ds, row, rec, in_one_call))
+        row.update(_cost_model(case, trainer, ds, row, rec, in_one_call, effort))
     # floor; scratchnet's tracemalloc pass runs after everything timed (it slows allocation)
     row.update(memory.network_columns(case, row["framework"], seed, ds.X_train, ds.y_train, trace=rec.status == "ok"))
