@@ -8,6 +8,8 @@ scratchnet; TensorFlow for Keras), reads the training rows from a file and fits 
 with the peak-RSS mark reset just before ``fit`` (``/proc/self/clear_refs``) and ``VmHWM``
 read after it. Figures in MiB; definitions in :mod:`scratchnet.bench.running.memory`.
 """
+import os
+
 from scratchnet.bench.cases.profiles import FAST_MEMORY_CASES
 
 from .common import PROFILE, _CaseBenchmark, cases_with
@@ -26,11 +28,16 @@ class Memory(_CaseBenchmark):
     params = (memory_cases(), FRAMEWORKS)
 
     def setup_cache(self):
+        """Every probe, two at a time: each is its own process, and a process's peak RSS
+        (VmHWM) counts its own pages only, so a neighbour does not change the figures."""
+        from concurrent.futures import ThreadPoolExecutor
         from dataclasses import asdict
 
         from scratchnet.bench.running.memory import probe
 
-        return {(case, fw): asdict(probe(case, fw)) for case in self.params[0] for fw in self.params[1]}
+        pairs = [(case, fw) for case in self.params[0] for fw in self.params[1]]
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            return dict(zip(pairs, pool.map(lambda pair: asdict(probe(*pair)), pairs)))
 
     def track_peak_rss(self, probes, case, framework):
         """The fresh process's peak RSS during fit: interpreter, framework runtime, data and fit."""

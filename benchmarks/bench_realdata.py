@@ -12,6 +12,6 @@ class RealDataTrack(_TrackBase):
 
 _TIME_PARAMS = (cases_timed("real"), list(FRAMEWORKS))
 
-if _TIME_PARAMS[0]:  # the fast profile times only its tiny case (common.cases_timed)
+if _TIME_PARAMS[0]:  # the full profile's: the fast one re-times nothing (common.cases_timed)
     class RealDataTime(_TimeBase):
         params = _TIME_PARAMS

@@ -53,8 +53,8 @@ def cases_with(tag: str) -> list[str]:
 
 def cases_timed(tag: str) -> list[str]:
     """The cases the ``time_`` benchmarks of ``tag`` time: in the fast profile only FAST_TIME_CASES
-    (the runs already recorded every case's epoch times and cost model; asv re-times the tiny case
-    only), in the full profile every case."""
+    (none: the runs already recorded every case's epoch times and cost model, which the ``track_``
+    figures read), in the full profile every case."""
     return [n for n in cases_with(tag) if PROFILE == "full" or n in FAST_TIME_CASES]
 
 

@@ -198,3 +198,18 @@ def test_headline_names_every_other_framework(built):
                 f"({fw}/scratchnet median {step:.3g}×); {fw} pays a fixed "
                 f"{fmt_time(sel(fw, 'epoch_overhead_seconds'))} per epoch, and is slower per epoch in "
                 f"{int(epoch > 1)} of 1 cases (median {epoch:.3g}×)") in text
+
+
+def test_runs_line_names_a_framework_that_is_not_installed_apart():
+    from types import SimpleNamespace
+
+    from scratchnet.bench.frameworks.pytorch import NOT_INSTALLED
+    from scratchnet.bench.report.header import runs_line
+
+    runs = pd.DataFrame({"framework": ["scratchnet", "torch", "torch", "sklearn"],
+                         "status": ["ok", "unsupported", "unsupported", "unsupported"],
+                         "message": ["", NOT_INSTALLED, NOT_INSTALLED, "MLPRegressor has an identity output"]})
+    line = runs_line(SimpleNamespace(runs=runs))
+    assert line.startswith("4 runs: 1 ok, 3 unsupported (torch not installed; sklearn cannot express the case: "), line
+    only = runs_line(SimpleNamespace(runs=runs.iloc[:3]))
+    assert "(torch not installed: reasons in" in only and "cannot express" not in only, only

@@ -5,8 +5,9 @@
   claim checked on an unseen input (``neuron3-sgd-linear``), the California tutorial with its
   claims and 6,700 steps an epoch (``california-2-3-1``: the real-data case) and the big MLP
   (``mlp-784-512-512-10``, which scikit-learn can express too); 2 seeds, each case's
-  ``quick_epochs``; a lighter cost model (``COST_MODEL_EFFORT``); asv times only the tiny case and
-  probes memory on three.
+  ``quick_epochs``; a lighter cost model (``COST_MODEL_EFFORT``); asv re-times nothing (its ``track_``
+  figures read the runs, the cost model's per-step and fixed costs included) and probes memory on
+  three cases.
 * ``full`` -- every registered case, 5 seeds, full epochs, every asv benchmark.
 
 The reference report (``results/``) is the reference run's (``scripts/reference_run.sh``), not a
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 PROFILES = ("fast", "full")
 FAST_CASES = ("perceptron", "neuron3-sgd-linear", "california-2-3-1", "mlp-784-512-512-10")
-FAST_TIME_CASES = ("perceptron",)          # asv time_ benchmarks in the fast profile
+FAST_TIME_CASES = ()  # asv time_ benchmarks in the fast profile: none (its runs timed every epoch, and asv's
+                      # track_ figures read them: the quick start measures nothing twice)
 FAST_MEMORY_CASES = ("perceptron", "california-2-3-1", "mlp-784-512-512-10")  # fresh-process memory probes
 SEEDS = {"fast": 2, "full": 5}
 # The cost model's effort (scratchnet.bench.measures.cost_model.measure_cost_model: rounds of each

@@ -104,7 +104,8 @@ def runs_line(res: Results) -> str:
     """"730 runs: 565 ok, 165 unsupported (sklearn cannot express the case: ...), 0 failed".
 
     ``unsupported`` is by design (a framework that cannot express a case says so), so it is
-    counted apart and attributed to its frameworks; "failed" counts only error, diverged and
+    counted apart and attributed to its frameworks (an optional one that is not installed, e.g.
+    torch, named as such); "failed" counts only error, diverged and
     timeout runs, broken down when there are any.
     """
     status = res.runs["status"].astype(str)
@@ -112,8 +113,14 @@ def runs_line(res: Results) -> str:
     parts = [f"{total} runs: {ok} ok"]
     unsupported = res.runs[status == "unsupported"]
     if len(unsupported):
-        who = " and ".join(framework_order(unsupported["framework"]))
-        parts.append(f"{len(unsupported)} unsupported ({who} cannot express the case: reasons in {MISSING_TITLE})")
+        # a framework whose every unsupported run says it is not installed is named as such
+        absent = unsupported["message"].astype(str).str.contains("is not installed", regex=False)
+        missing = [fw for fw in framework_order(unsupported["framework"])
+                   if absent[unsupported["framework"] == fw].all()]
+        who = " and ".join(fw for fw in framework_order(unsupported["framework"]) if fw not in missing)
+        why = [f"{' and '.join(missing)} not installed"] if missing else []
+        why += [f"{who} cannot express the case"] if who else []
+        parts.append(f"{len(unsupported)} unsupported ({'; '.join(why)}: reasons in {MISSING_TITLE})")
     failed = status[status.isin(FAILED_STATUSES)]
     detail = ", ".join(f"{n} {s}" for s, n in failed.value_counts().items())
     parts.append(f"{len(failed)} failed" + (f" ({detail}: see {MISSING_TITLE})" if len(failed) else ""))
