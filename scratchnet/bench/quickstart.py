@@ -9,10 +9,7 @@ terminal, plain lines in a log):
    file that can change a recorded figure (``scratchnet/`` but its report package, ``benchmarks/``,
    ``pyproject.toml``, ``asv.conf.json``), as they are in the working tree -- so editing the report,
    the docs or the tests keeps the rows, and any other edit starts the directory afresh: every row
-   comes from code identical to the code that writes the report -- but the calibrations
-   (``*_calibration.json``: each framework's fastest setting per case on this machine) are kept
-   while the code they depend on (``CALIBRATED_BY``: the adapters, the cases, ``pyproject.toml``)
-   is unchanged. What the frameworks print
+   comes from code identical to the code that writes the report. What the frameworks print
    (TensorFlow's C++ log lines, the workers' warnings) goes to ``results/<profile>/runs.log``, so
    the terminal shows the progress lines alone.
 3. **asv** -- ``asv run`` over ``benchmarks/``: its ``track_`` figures read the rows phase 2
@@ -48,24 +45,16 @@ ASV_CODE_FILE = "ASV_CODE"  # the code fingerprint asv last ran on, successfully
 RUNS_LOG = "runs.log"       # what the frameworks print during the runs phase
 FINGERPRINTED = ("scratchnet", "benchmarks", "pyproject.toml", "asv.conf.json")
 NOT_FINGERPRINTED = ("scratchnet/bench/report/",)  # reads the tables, changes no recorded figure
-# The calibrations (keras, tf-loop, torch: <name>_calibration.json, each framework's fastest setting per
-# case on this machine) depend on the adapters, the cases and the installed versions only: they are kept
-# when the rows start afresh for another reason (an edit of the library or the runner), while these are unchanged.
-CALIBRATED_BY = ("scratchnet/bench/frameworks", "scratchnet/bench/cases", "scratchnet/bench/datasets", "pyproject.toml")
-CALIBRATION_CODE_FILE = "CALIBRATION_CODE"
-CALIBRATION_GLOB = "*_calibration.json"
 
 
-def code_fingerprint(root: Path, names: tuple[str, ...] = FINGERPRINTED,
-                     excluded: tuple[str, ...] = NOT_FINGERPRINTED) -> str:
-    """sha256 over the path and bytes of every file under ``names`` but ``excluded``: by default
-    every file that can change a recorded figure (module docstring)."""
+def code_fingerprint(root: Path) -> str:
+    """sha256 over the path and bytes of every file that can change a recorded figure (module docstring)."""
     import hashlib
 
-    files = sorted({p for name in names for p in ([root / name] if (root / name).is_file()
-                                                  else (root / name).rglob("*"))
+    files = sorted({p for name in FINGERPRINTED for p in ([root / name] if (root / name).is_file()
+                                                          else (root / name).rglob("*"))
                     if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-                    and not str(p.relative_to(root)).startswith(excluded)})
+                    and not str(p.relative_to(root)).startswith(NOT_FINGERPRINTED)})
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -76,26 +65,17 @@ def _read(path: Path) -> str:
     return path.read_text().strip() if path.is_file() else ""
 
 
-def _fresh_results(results: Path, code: str, say, calibration_code: str = "") -> None:
-    """Start ``results`` afresh unless its rows were recorded by code of fingerprint ``code``; its
-    calibrations survive when they were made by code of fingerprint ``calibration_code``."""
+def _fresh_results(results: Path, code: str, say) -> None:
+    """Start ``results`` afresh unless its rows were recorded by code of fingerprint ``code``."""
     previous = _read(results / CODE_FILE)
-    kept: dict[str, bytes] = {}
     if results.exists() and previous != code:
-        if calibration_code and _read(results / CALIBRATION_CODE_FILE) == calibration_code:
-            kept = {p.name: p.read_bytes() for p in results.glob(CALIBRATION_GLOB)}
         say(f"runs: {results} holds rows of other code (fingerprint {previous[:12] or 'unknown'}, now "
-            f"{code[:12]}): starting it afresh" + (f", keeping {', '.join(sorted(kept))} (the adapters, cases "
-                                                   f"and versions they depend on are unchanged)" if kept else ""))
+            f"{code[:12]}): starting it afresh")
         shutil.rmtree(results)
     elif results.exists():
         say(f"runs: resuming {results} (the code that recorded its rows is unchanged: {code[:12]})")
     results.mkdir(parents=True, exist_ok=True)
-    for name, data in kept.items():
-        (results / name).write_bytes(data)
     (results / CODE_FILE).write_text(code + "\n")
-    if calibration_code:
-        (results / CALIBRATION_CODE_FILE).write_text(calibration_code + "\n")
 
 
 def _run_asv(root: Path, machine: str, commit: str, log: Path) -> int:
@@ -177,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"[2/4] runs: profile {args.profile} ({len(profiles.profile_cases(args.profile))} cases x "
         f"{len(FRAMEWORKS)} frameworks x {profiles.SEEDS[args.profile]} seeds, {args.jobs} at a time) -> {results}")
     code = code_fingerprint(root)
-    _fresh_results(results, code, say, calibration_code=code_fingerprint(root, CALIBRATED_BY, ()))
+    _fresh_results(results, code, say)
     cases = [CASES[name] for name in profiles.profile_cases(args.profile)]
     log = results / RUNS_LOG
     say(f"runs: the frameworks' own messages (TensorFlow's log, warnings) go to {log.relative_to(root)}")

@@ -87,41 +87,6 @@ def test_results_resume_only_rows_of_the_same_code(tmp_path, before, now, kept):
     assert ("afresh" in said[0]) == (not kept)
 
 
-@pytest.mark.parametrize("calibrated_by, now, kept", [
-    ("ca11", "ca11", True),   # rows afresh, the adapters, cases and versions unchanged: calibrations kept
-    ("ca11", "beef", False),  # those changed: calibrated afresh too
-    ("", "ca11", False),      # calibrations of unknown provenance: afresh
-])
-def test_calibrations_survive_a_fresh_start_only_when_their_code_is_unchanged(tmp_path, calibrated_by, now, kept):
-    results = tmp_path / "fast"
-    results.mkdir()
-    (results / "runs.csv").write_text("case\nx\n")
-    (results / "keras_calibration.json").write_text('{"perceptron|float64": {}}')
-    (results / quickstart.CODE_FILE).write_text("c0de\n")
-    if calibrated_by:
-        (results / quickstart.CALIBRATION_CODE_FILE).write_text(calibrated_by + "\n")
-    said = []
-    quickstart._fresh_results(results, "f00d", said.append, calibration_code=now)
-    assert not (results / "runs.csv").exists()
-    assert (results / "keras_calibration.json").exists() == kept
-    assert ("keeping keras_calibration.json" in said[0]) == kept, said
-    assert (results / quickstart.CALIBRATION_CODE_FILE).read_text().strip() == now
-
-
-def test_the_calibration_fingerprint_ignores_the_library_and_the_runner(tmp_path):
-    for rel in ("scratchnet/optimizers.py", "scratchnet/bench/running/runner.py",
-                "scratchnet/bench/frameworks/keras.py", "pyproject.toml"):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text("x = 1\n")
-    fingerprint = lambda: quickstart.code_fingerprint(tmp_path, quickstart.CALIBRATED_BY, ())  # noqa: E731
-    before = fingerprint()
-    for rel in ("scratchnet/optimizers.py", "scratchnet/bench/running/runner.py"):
-        (tmp_path / rel).write_text("x = 2\n")
-    assert fingerprint() == before
-    (tmp_path / "scratchnet/bench/frameworks/keras.py").write_text("x = 2\n")
-    assert fingerprint() != before
-
-
 def test_the_code_fingerprint_follows_training_code_not_the_report(tmp_path):
     for rel, text in [("scratchnet/model.py", "x = 1\n"), ("scratchnet/bench/report/tables.py", "y = 1\n"),
                       ("benchmarks/bench_a.py", "z = 1\n"), ("pyproject.toml", "[project]\n"),
