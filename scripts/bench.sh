@@ -18,7 +18,10 @@ export SCRATCHNET_RESULTS="$PWD/results/$SCRATCHNET_BENCH_PROFILE"
 # [1/4] install, with a line of progress while pip works (a TTY: one updating line; a log: every 15 s)
 start=$(date +%s)
 echo "[1/4] install: .venv with the bench and test extras (TensorFlow ~2 GB: 1-3 min on a fresh machine)" >&2
-( while sleep 15; do
+# (its sleep runs as a job the ticker waits for, so that killing the ticker also ends the sleep:
+# nothing of bench.sh outlives it)
+( trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM
+  while sleep 15 & wait $!; do
       el=$(( $(date +%s) - start ))
       if [ -t 2 ]; then printf '\rinstall: %d:%02d elapsed ' $((el / 60)) $((el % 60)) >&2
       else echo "install: $((el / 60)):$(printf %02d $((el % 60))) elapsed (pip)" >&2; fi

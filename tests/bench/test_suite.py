@@ -307,3 +307,17 @@ def test_environment_keeps_modes_of_earlier_invocations(tmp_path):
     assert env["datasets"] == {"three-feature": dataset_for(case[0]).fingerprint}
     runs = store.read_table(tmp_path / "runs.csv", RUN_COLUMNS)
     assert sorted(runs["mode"]) == ["native", "parity"]
+
+
+def test_nothing_to_run_starts_no_worker_pool(monkeypatch):
+    """A resumed suite with every task recorded starts no joblib pool (nor its resource tracker,
+    which would outlive the command)."""
+    import joblib
+
+    from scratchnet.bench.running import suite as suite_module
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker pool was started with nothing to run")
+
+    monkeypatch.setattr(joblib, "Parallel", no_pool)
+    assert list(suite_module._iterate(iter(()), {}, "fast", None, None, 2, lambda task: None)) == []

@@ -20,6 +20,8 @@ for float32 cases whose activations are smooth.
 """
 from __future__ import annotations
 
+import itertools
+
 import math
 import sys
 from collections.abc import Iterable, Sequence
@@ -340,11 +342,15 @@ def _iterate(tasks: Iterable[Task], cases: dict[str, Case], profile: str, epochs
             on_start(task)
             yield _execute(task, cases[task.case], profile, epochs, spe, results_dir)
         return
+    pending = iter(tasks)
+    first = next(pending, None)
+    if first is None:  # nothing to run: no worker pool (nor its resource tracker) is started
+        return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
     yield from parallel(delayed(_execute)(task, cases[task.case], profile, epochs, spe, results_dir)
-                        for task in tasks)
+                        for task in itertools.chain([first], pending))
 
 
 def _execute_pair(pair: tuple[Task, Case], profile: str, epochs: int | None, spe: int | None,
