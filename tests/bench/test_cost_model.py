@@ -197,12 +197,17 @@ def test_report_check_names_the_worst_case_and_counts_the_fits(tmp_path):
 
 
 def test_each_profile_sets_the_effort_and_full_is_the_default():
-    from scratchnet.bench.cases.profiles import COST_MODEL_EFFORT, PROFILES
+    from scratchnet.bench.cases.profiles import PROFILES
 
-    assert set(COST_MODEL_EFFORT) == set(PROFILES)
-    assert COST_MODEL_EFFORT["full"] == {"rounds": cost_model.ROUNDS, "budget": cost_model.BUDGET_SECONDS,
-                                         "min_seconds": cost_model.MIN_SECONDS}
-    trainer = _SyntheticTrainer(0.3, 1e-4, batch=32)  # rounds of ~0.9 s
-    measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
-                       steps_per_epoch=4, seconds_per_epoch=0.3004, **COST_MODEL_EFFORT["fast"])
-    assert len(trainer.calls) == len(set(trainer.calls)) * (COST_MODEL_EFFORT["fast"]["rounds"] + 1)
+    assert set(cost_model.PROFILE_EFFORT) == set(PROFILES)
+    calls = {}
+    for profile, effort in [("default", {}), *cost_model.PROFILE_EFFORT.items()]:
+        trainer = _SyntheticTrainer(0.3, 1e-4, batch=32)  # rounds of ~0.9 s: above both min_seconds
+        measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
+                           steps_per_epoch=4, seconds_per_epoch=0.3004, **effort)
+        calls[profile] = trainer.calls
+    # per step <= 0.3004 / 4 = 0.0751 s; the long epoch is what the budget affords over the rounds
+    # and the warm-up: full int(10 / (6 * 0.0751)) = 22 steps, fast int(3 / (3 * 0.0751)) = 13,
+    # raised to the floor of 16
+    assert calls["full"] == calls["default"] == [1, 4, 22] * 6  # a warm-up + 5 rounds of each length
+    assert calls["fast"] == [1, 4, 16] * 3                      # a warm-up + 2 rounds

@@ -139,6 +139,8 @@ def test_bad_arguments_raise():
         run_case(case, "scratchnet", 0, "fast")
     with pytest.raises(ValueError, match="epochs must be >= 1"):
         run_case(case, "scratchnet", 0, epochs=0)
+    with pytest.raises(ValueError, match="profile must be one of \\['fast', 'full'\\], got 'medium'"):
+        run_case(case, "scratchnet", 0, profile="medium", epochs=2)  # epochs given: the profile is still checked
 
 
 def test_profile_selects_epochs():

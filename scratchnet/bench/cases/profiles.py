@@ -5,7 +5,7 @@
   claim checked on an unseen input (``neuron3-sgd-linear``), the California tutorial with its
   claims and 6,700 steps an epoch (``california-2-3-1``: the real-data case) and the big MLP
   (``mlp-784-512-512-10``, which scikit-learn can express too); 2 seeds, each case's
-  ``quick_epochs``; a lighter cost model (``COST_MODEL_EFFORT``); asv re-times nothing (its ``track_``
+  ``quick_epochs``; a lighter cost model (``measures.cost_model.PROFILE_EFFORT``); asv re-times nothing (its ``track_``
   figures read the runs, the cost model's per-step and fixed costs included) and probes memory on
   three cases.
 * ``full`` -- every registered case, 5 seeds, full epochs, every asv benchmark.
@@ -22,12 +22,6 @@ FAST_TIME_CASES = ()  # asv time_ benchmarks in the fast profile: none (its runs
                       # track_ figures read them: the quick start measures nothing twice)
 FAST_MEMORY_CASES = ("perceptron", "california-2-3-1", "mlp-784-512-512-10")  # fresh-process memory probes
 SEEDS = {"fast": 2, "full": 5}
-# The cost model's effort (scratchnet.bench.measures.cost_model.measure_cost_model: rounds of each
-# epoch length, the seconds a long epoch may take in all, the timed seconds before it stops adding
-# rounds). The full profile's is the module's default; the quick start's halves what it costs,
-# which on its largest case (6,700 steps an epoch) is as much as the training itself.
-COST_MODEL_EFFORT = {"fast": {"rounds": 2, "budget": 3.0, "min_seconds": 0.3},
-                     "full": {"rounds": 5, "budget": 10.0, "min_seconds": 1.0}}
 
 
 def check_profile(profile: str) -> str:

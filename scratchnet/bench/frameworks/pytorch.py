@@ -52,10 +52,11 @@ from scratchnet.bench.cases.registry import Case
 from scratchnet.bench.datasets.base import Dataset
 from scratchnet.bench.frameworks import calibration
 from scratchnet.bench.frameworks.case_maths import HIDDEN_ACTIVATIONS, case_maths, unsupported_activation
+from scratchnet.bench.store.schema import NOT_INSTALLED_PHRASE
 
 NAME = "torch"
 PINNED = "2.13.0"
-NOT_INSTALLED = f"torch is not installed (optional: pip install -e .[torch], pinned torch=={PINNED})"
+NOT_INSTALLED = f"torch {NOT_INSTALLED_PHRASE} (optional: pip install -e .[torch], pinned torch=={PINNED})"
 COMPILE_MARGIN = 0.10
 CANDIDATES = (calibration.Candidate("eager"), calibration.Candidate("compile", margin=COMPILE_MARGIN))
 

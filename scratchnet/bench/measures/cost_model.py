@@ -64,6 +64,12 @@ MAX_ROUNDS = 25      # more rounds (up to this) while the timed rounds total les
 MIN_SECONDS = 1.0    # this many seconds: short epochs are the noisiest, and the cheapest to repeat
 BUDGET_SECONDS = 10.0
 
+# The effort per profile (cases.profiles): the full profile's is the defaults above; the quick
+# start's halves what the measurement costs, which on its largest case (6,700 steps an epoch) is as
+# much as the training itself.
+PROFILE_EFFORT = {"fast": {"rounds": 2, "budget": 3.0, "min_seconds": 0.3},
+                  "full": {"rounds": ROUNDS, "budget": BUDGET_SECONDS, "min_seconds": MIN_SECONDS}}
+
 COST_COLUMNS = ("seconds_per_step", "epoch_overhead_seconds", "cost_model_steps", "cost_model_note")
 
 
@@ -128,7 +134,7 @@ def measure_cost_model(train_epoch: Callable[..., float], X: np.ndarray, Y: np.n
                        between: Callable[[], object] = lambda: None) -> dict:
     """The cost-model columns of one run (``COST_COLUMNS``), measured with ``train_epoch``.
     ``rounds``, ``budget`` and ``min_seconds`` default to the full profile's effort (``ROUNDS``,
-    ``BUDGET_SECONDS``, ``MIN_SECONDS``); the quick start's is lighter (``cases.profiles``)."""
+    ``BUDGET_SECONDS``, ``MIN_SECONDS``); the quick start's is lighter (``PROFILE_EFFORT``)."""
     lengths = plan_lengths(steps_per_epoch, seconds_per_epoch, rounds=rounds, budget=budget)
     data = {m: epoch_rows(X, Y, m, batch_size) for m in lengths}
     times: dict[int, list[float]] = {m: [] for m in lengths}

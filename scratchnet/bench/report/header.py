@@ -18,6 +18,7 @@ from scratchnet.bench.report.memory import MEMORY_DEFINITION
 from scratchnet.bench.report.provenance import (env_get, git_text, recorded_at, results_label, scrub_paths,
     seeds_text)
 from scratchnet.bench.report.stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
+from scratchnet.bench.store.schema import NOT_INSTALLED_PHRASE
 from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
 from scratchnet.bench.report.tables import (Results, finite_values, framework_order, parse_flag,
     run_frameworks, select)
@@ -114,7 +115,7 @@ def runs_line(res: Results) -> str:
     unsupported = res.runs[status == "unsupported"]
     if len(unsupported):
         # a framework whose every unsupported run says it is not installed is named as such
-        absent = unsupported["message"].astype(str).str.contains("is not installed", regex=False)
+        absent = unsupported["message"].astype(str).str.contains(NOT_INSTALLED_PHRASE, regex=False)
         missing = [fw for fw in framework_order(unsupported["framework"])
                    if absent[unsupported["framework"] == fw].all()]
         who = " and ".join(fw for fw in framework_order(unsupported["framework"]) if fw not in missing)

@@ -70,7 +70,6 @@ from scratchnet.bench.measures import cost_model, metrics
 from scratchnet.bench import frameworks
 from scratchnet.bench.running import memory
 from scratchnet.bench.cases import probes
-from scratchnet.bench.cases.profiles import COST_MODEL_EFFORT
 from scratchnet.bench.cases.registry import Case, build_model
 from scratchnet.bench.datasets.base import Dataset
 from scratchnet.bench.cases.data import dataset_for  # noqa: F401 - dataset_for is part of this API
@@ -178,13 +177,15 @@ def run_case(case: Case, framework: str, seed: int, mode: str = "parity", *, pro
     adapter = frameworks.get_adapter(framework)  # ValueError naming the valid frameworks
     if mode not in MODES:
         raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
+    if profile not in cost_model.PROFILE_EFFORT:
+        raise ValueError(f"profile must be one of {list(cost_model.PROFILE_EFFORT)}, got {profile!r}")
     n_epochs = epochs if epochs is not None else case.epochs_for(profile)
     if n_epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {n_epochs}")
     row = _empty_run_row(case, framework, mode, seed, n_epochs)
     record = RunRecord(row)
     options = {"results_dir": results_dir, "keras_steps_per_execution": keras_steps_per_execution}
-    effort = COST_MODEL_EFFORT.get(profile, COST_MODEL_EFFORT["full"])  # a grid's profile: the full effort
+    effort = cost_model.PROFILE_EFFORT[profile]
     try:
         reason = adapter.supports(case)
         if reason:

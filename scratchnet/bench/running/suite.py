@@ -21,7 +21,6 @@ for float32 cases whose activations are smooth.
 from __future__ import annotations
 
 import itertools
-
 import math
 import sys
 from collections.abc import Iterable, Sequence

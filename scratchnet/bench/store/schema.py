@@ -47,6 +47,9 @@ from __future__ import annotations
 FRAMEWORKS = ("scratchnet", "keras", "tf-loop", "torch", "keras-default", "sklearn")  # = frameworks.BUILTINS
 MODES = ("parity", "native")
 STATUSES = ("ok", "diverged", "error", "timeout", "unsupported")
+# in the message of an "unsupported" run of an optional framework that is absent (e.g. torch), so
+# the report can name it "not installed" rather than "cannot express the case"
+NOT_INSTALLED_PHRASE = "is not installed"
 
 RUN_KEY = ("case", "framework", "mode", "seed")
 
