@@ -4,7 +4,8 @@
 # claim-sensitivity variants with scratchnet and sklearn. Then the report and the README headline.
 #
 # Two runs at a time (--jobs 2) on the 2-core reference machine, each process limited to ONE thread
-# (BLAS, OpenMP and TensorFlow's thread pools), so every framework gets one core to itself; the
+# (BLAS, OpenMP and TensorFlow's thread pools) and pinned to a core of its own (--jobs pins its workers:
+# scratchnet/bench/running/cores.py), so every framework gets one core to itself; the
 # report's environment section records both settings. Resumes: delete the tables to start afresh.
 set -uo pipefail
 cd "$(dirname "$0")/.."

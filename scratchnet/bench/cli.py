@@ -48,8 +48,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Train the selected cases with each framework, seed and mode, record per-epoch and "
                     "per-run tables under --results (atomic writes; a rerun resumes, skipping finished runs), "
                     "and run the parity gate once per case. Timing note: with --jobs N runs execute in N "
-                    "parallel processes and share the machine's cores, which distorts every time figure; "
-                    "use --jobs 1 (the default) for runs whose timings you will report.")
+                    "parallel processes, each pinned to a core of its own while cores are free "
+                    "(scratchnet/bench/running/cores.py); they still share caches and memory bandwidth, "
+                    "so limit each to one thread (OMP_NUM_THREADS=1 ..., as scripts/reference_run.sh does) "
+                    "and compare timings within one run.")
     run.add_argument("--cases", default=None, help="comma-separated glob(s) of case names (default: all)")
     run.add_argument("--frameworks", type=_csv_list, default=list(FRAMEWORKS),
                      help=f"comma-separated subset of {','.join(FRAMEWORKS)} (default: all). keras: Keras "
@@ -65,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true", help="fast profile: each case's quick_epochs")
     run.add_argument("--epochs", type=_positive, default=None, help="override every case's epochs")
     run.add_argument("--jobs", type=_positive, default=1,
-                     help="parallel worker processes (joblib). Runs in parallel share cores: keep 1 for timings")
+                     help="parallel worker processes (joblib), each pinned to a core of its own while cores are free "
+                          "(a framework's background threads then share its core, not its neighbour's)")
     run.add_argument("--results", default="results", help="results directory (default: results)")
     run.add_argument("--no-parity", action="store_true", help="skip the parity gate")
     run.add_argument("--keras-steps-per-execution", type=_positive, default=None,

@@ -66,6 +66,11 @@ def test_lengths_plan():
     # an epoch of 6700 steps of 1 ms: (rounds + warm-up) x 6.7 s exceeds the budget, the long length shrinks
     short, long = plan_lengths(6700, 6.7)
     assert short == 1 and (cost_model.ROUNDS + 1) * long * 1e-3 <= cost_model.BUDGET_SECONDS
+    assert long > cost_model.LONG_MIN_STEPS
+    # however costly an epoch, the long one keeps LONG_MIN_STEPS: a fixed cost of 60 ms on a 1-step case
+    # would otherwise leave 10 / (6 x 0.06) = 27 steps, too few to see a 0.6 ms step beside it
+    assert plan_lengths(1, 0.06) == (1, cost_model.LONG_MIN_STEPS)
+    assert plan_lengths(6700, 670.0) == (1, cost_model.LONG_MIN_STEPS)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         plan_lengths(0, 1.0)
 
@@ -101,19 +106,48 @@ def test_measurement_recovers_synthetic_costs_and_ignores_outliers():
     assert columns["epoch_overhead_seconds"] == pytest.approx(0.045, rel=1e-9)
     assert columns["seconds_per_step"] == pytest.approx(1e-4, rel=1e-9)
     assert columns["cost_model_steps"] == "1/4/128" and columns["cost_model_note"] == ""
-    rounds = cost_model.ROUNDS + 1
-    assert trainer.calls == [1, 4, 128] * rounds and trainer.between == 3 * rounds
+    # a warm-up round, then ROUNDS rounds in which each epoch under LEAD_IN_BELOW steps has a lead-in
+    assert trainer.calls == [1, 4, 128] + [1, 1, 4, 4, 128] * cost_model.ROUNDS
+    assert trainer.between == len(trainer.calls)  # the harness' evaluation before every epoch
+
+
+class _AfterEffectTrainer(_SyntheticTrainer):
+    """As :class:`_SyntheticTrainer`, and an epoch right after one of ANOTHER length pays ``penalty``
+    (a framework whose caches the long epoch left cold)."""
+
+    def __init__(self, overhead, per_step, batch, penalty):
+        super().__init__(overhead, per_step, batch)
+        self.penalty = penalty
+
+    def train_epoch(self, X, Y, batch_size=None):
+        steps = X.shape[0] // batch_size
+        after_other = bool(self.calls) and self.calls[-1] != steps
+        self.calls.append(steps)
+        return self.overhead + steps * self.per_step + (self.penalty if after_other else 0.0)
+
+
+@pytest.mark.parametrize("lead_in_below, exact", [(cost_model.LEAD_IN_BELOW, True), (0, False)])
+def test_a_lead_in_epoch_times_short_epochs_as_the_run_found_them(lead_in_below, exact):
+    # the run's own epochs (1 step each) follow epochs of their own length: 20 us + 10 us
+    trainer = _AfterEffectTrainer(20e-6, 10e-6, batch=1, penalty=15e-6)
+    columns = measure_cost_model(trainer.train_epoch, np.zeros((1, 3)), np.zeros((1, 1)), batch_size=1,
+                                 steps_per_epoch=1, seconds_per_epoch=30e-6, lead_in_below=lead_in_below)
+    predicted = columns["epoch_overhead_seconds"] + columns["seconds_per_step"]
+    if exact:
+        assert predicted == pytest.approx(30e-6, rel=1e-9)
+    else:  # without the lead-in every timed epoch follows another length: 50 % too slow
+        assert predicted == pytest.approx(45e-6, rel=1e-9)
 
 
 def test_short_epochs_get_more_rounds_up_to_the_cap():
     fast = _SyntheticTrainer(20e-6, 10e-6, batch=1)  # rounds of ~1.4 ms: far below MIN_SECONDS
     measure_cost_model(fast.train_epoch, np.zeros((4, 3)), np.zeros((4, 1)), batch_size=1, steps_per_epoch=4,
                        seconds_per_epoch=60e-6)
-    assert len(fast.calls) == 3 * (cost_model.MAX_ROUNDS + 1)
+    assert len(fast.calls) == 3 + 5 * cost_model.MAX_ROUNDS  # lead-ins before the 1- and 4-step epochs
     slow = _SyntheticTrainer(0.3, 1e-4, batch=32)  # rounds of ~0.9 s: ROUNDS rounds already pass MIN_SECONDS
     measure_cost_model(slow.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
                        steps_per_epoch=4, seconds_per_epoch=0.3)
-    assert len(slow.calls) == 3 * (cost_model.ROUNDS + 1)
+    assert len(slow.calls) == 3 + 5 * cost_model.ROUNDS  # 1/4/128 steps: lead-ins before the 1 and the 4
 
 
 def test_a_trainer_without_batch_size_is_named_not_guessed():
@@ -202,12 +236,11 @@ def test_each_profile_sets_the_effort_and_full_is_the_default():
     assert set(cost_model.PROFILE_EFFORT) == set(PROFILES)
     calls = {}
     for profile, effort in [("default", {}), *cost_model.PROFILE_EFFORT.items()]:
-        trainer = _SyntheticTrainer(0.3, 1e-4, batch=32)  # rounds of ~0.9 s: above both min_seconds
+        trainer = _SyntheticTrainer(0.3, 1e-4, batch=32)  # rounds of ~0.6 s: above both min_seconds
         measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
-                           steps_per_epoch=4, seconds_per_epoch=0.3004, **effort)
+                           steps_per_epoch=1000, seconds_per_epoch=5.0, **effort)
         calls[profile] = trainer.calls
-    # per step <= 0.3004 / 4 = 0.0751 s; the long epoch is what the budget affords over the rounds
-    # and the warm-up: full int(10 / (6 * 0.0751)) = 22 steps, fast int(3 / (3 * 0.0751)) = 13,
-    # raised to the floor of 16
-    assert calls["full"] == calls["default"] == [1, 4, 22] * 6  # a warm-up + 5 rounds of each length
-    assert calls["fast"] == [1, 4, 16] * 3                      # a warm-up + 2 rounds
+    # per step <= 5.0 / 1000 = 5 ms; the long epoch is what the budget affords over the rounds and the
+    # warm-up: full int(10 / (6 * 0.005)) = 333 steps, fast int(3 / (3 * 0.005)) = 200 (both >= 128)
+    assert calls["full"] == calls["default"] == [1, 333] + [1, 1, 333] * 5  # a warm-up + 5 rounds
+    assert calls["fast"] == [1, 200] + [1, 1, 200] * 2                       # a warm-up + 2 rounds

@@ -14,7 +14,11 @@ training and outside every timed or recorded figure of the run):
   (1), the case's own steps per epoch, and ``long`` = the case's steps per epoch raised to at
   least ``LONG_MIN_STEPS`` (128), so that the steps of a tiny case stand out of the timer's noise
   -- lowered when ``ROUNDS`` epochs of that length would take longer than ``BUDGET_SECONDS``
-  (estimated from the run's own epoch time); each distinct length once (:func:`plan_lengths`).
+  (estimated from the run's own epoch time), never below ``LONG_MIN_STEPS``: on a case of one
+  step the estimate is the fixed cost, and Keras' 58 ms would have cut the long epoch to 28 steps,
+  too short to resolve its ~0.6 ms steps (measured per-step costs came out negative, -20 to
+  -250 us, on the full-batch tutorial cases with cores pinned); each distinct length once
+  (:func:`plan_lengths`).
   Each epoch is ``m * B`` rows: the training rows, repeated when the epoch is longer than the
   data, so every step has the case's batch shape.
 * Each epoch goes through the trainer's own ``train_epoch(X, Y, batch_size=B)`` -- the same call
@@ -24,7 +28,11 @@ training and outside every timed or recorded figure of the run):
   inside the same memory window (whose ``malloc_trim`` costs a 1-step scratchnet epoch ~3 us
   of page faults), so caches and the framework's state are as the recorded epochs find them. One warm-up epoch of each length
   first, then ``ROUNDS`` rounds, interleaved (short, long, short, long, ...), and more rounds (up
-  to ``MAX_ROUNDS``) while the timed rounds total less than ``MIN_SECONDS``; the MEDIAN time
+  to ``MAX_ROUNDS``) while the timed rounds total less than ``MIN_SECONDS``. A timed epoch shorter
+  than ``LEAD_IN_BELOW`` (128) steps follows an untimed *lead-in* epoch of its own length, as every
+  recorded epoch follows one of its length: right after a long epoch a short one runs slower (torch,
+  1-step epochs on nobias-2-3-1 and perceptron, each run alone on a pinned core: the model's epoch
+  +17 % and +21 % above the run's without the lead-in, +4 % and +10 % with it). The MEDIAN time
   of each length is kept, the statistic the run's ``seconds_per_epoch`` is (a best-of-rounds
   would sit below it by the machine's noise: on the 2-core reference machine epochs of one
   run vary by +-30 %).
@@ -63,6 +71,7 @@ ROUNDS = 5
 MAX_ROUNDS = 25      # more rounds (up to this) while the timed rounds total less than
 MIN_SECONDS = 1.0    # this many seconds: short epochs are the noisiest, and the cheapest to repeat
 BUDGET_SECONDS = 10.0
+LEAD_IN_BELOW = LONG_MIN_STEPS  # a timed epoch shorter than this follows an untimed one of its own length
 
 # The effort per profile (cases.profiles): the full profile's is the defaults above; the quick
 # start's halves what the measurement costs, which on its largest case (6,700 steps an epoch) is as
@@ -111,7 +120,7 @@ def plan_lengths(steps_per_epoch: int, seconds_per_epoch: float, *, rounds: int 
     if math.isfinite(seconds_per_epoch) and seconds_per_epoch > 0:
         per_step = seconds_per_epoch / steps_per_epoch  # an upper bound: the overhead is included
         affordable = int(budget / ((rounds + 1) * per_step))  # rounds + the warm-up
-        long = min(long, max(affordable, SHORT_STEPS + 15))
+        long = min(long, max(affordable, LONG_MIN_STEPS))
     long = max(long, SHORT_STEPS + 1)  # never one length only
     return tuple(sorted({SHORT_STEPS, long} | ({int(steps_per_epoch)} if steps_per_epoch < long else set())))
 
@@ -131,7 +140,7 @@ def measure_cost_model(train_epoch: Callable[..., float], X: np.ndarray, Y: np.n
                        steps_per_epoch: int, seconds_per_epoch: float, rounds: int = ROUNDS,
                        budget: float = BUDGET_SECONDS, min_seconds: float = MIN_SECONDS,
                        diverged: Callable[[], bool] = lambda: False,
-                       between: Callable[[], object] = lambda: None) -> dict:
+                       between: Callable[[], object] = lambda: None, lead_in_below: int = LEAD_IN_BELOW) -> dict:
     """The cost-model columns of one run (``COST_COLUMNS``), measured with ``train_epoch``.
     ``rounds``, ``budget`` and ``min_seconds`` default to the full profile's effort (``ROUNDS``,
     ``BUDGET_SECONDS``, ``MIN_SECONDS``); the quick start's is lighter (``PROFILE_EFFORT``)."""
@@ -142,8 +151,9 @@ def measure_cost_model(train_epoch: Callable[..., float], X: np.ndarray, Y: np.n
         round_, timed = 0, 0.0
         while round_ <= rounds or (round_ <= max(rounds, MAX_ROUNDS) and timed < min_seconds):
             for m in lengths:  # round 0 is the warm-up
-                between()
-                seconds = float(train_epoch(*data[m], batch_size=batch_size))
+                for _ in range(1 + (round_ > 0 and m < lead_in_below)):  # the last one is timed
+                    between()
+                    seconds = float(train_epoch(*data[m], batch_size=batch_size))
                 if round_:
                     times[m].append(seconds)
                     timed += seconds

@@ -97,8 +97,24 @@ def _concurrency_line(res: Results) -> str:
     jobs = int(jobs)
     if jobs == 1:
         return "one run at a time (--jobs 1)"
-    return (f"{jobs} runs at a time (--jobs {jobs}) in separate processes; see Threads for the "
+    return (f"{jobs} runs at a time (--jobs {jobs}) in separate processes{_pinning(res)}; see Threads for the "
             "thread limits each process ran under")
+
+
+def _pinning(res: Results) -> str:
+    """", each pinned to a core of its own (N of M runs: cores 0, 1)" from the runs' ``threads``
+    (``cpus=...``, running.cores); "" for tables recorded before runs said their cores."""
+    if "threads" not in res.runs:
+        return ""
+    cpus = res.runs["threads"].astype(str).str.extract(r"cpus=(\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*)")[0].dropna()
+    if cpus.empty:
+        return ""
+    single = cpus[cpus.str.fullmatch(r"\d+")]
+    if single.empty:
+        return ", not pinned to cores"
+    cores = ", ".join(sorted(set(single), key=int))
+    return (f", each worker pinned to a core of its own ({len(single)} of {len(cpus)} runs; cores {cores}: "
+            "a framework's background threads share its core)")
 
 
 def runs_line(res: Results) -> str:

@@ -96,8 +96,11 @@ def collect_environment(**extra) -> dict:
 
 def host_columns() -> dict[str, str]:
     """Where a run ran, for its row: ``host``, ``cpu_model`` and ``threads`` (the thread pools
-    in effect now, e.g. ``openblas=1,openmp=1``; timings compare only within one host)."""
+    in effect now and the cores the process may run on, e.g. ``cpus=1,openblas=1,openmp=1``:
+    ``cpus=1`` is a worker pinned to core 1, :mod:`.cores`; timings compare only within one host)."""
     import socket
+
+    from scratchnet.bench.running.cores import affinity_label
 
     try:
         from threadpoolctl import threadpool_info
@@ -106,4 +109,5 @@ def host_columns() -> dict[str, str]:
         threads = ",".join(sorted({f"{p.get('internal_api')}={p.get('num_threads')}" for p in pools}))
     except ImportError:
         threads = "unknown (threadpoolctl not installed)"
+    threads = f"{affinity_label()},{threads}"
     return {"host": socket.gethostname(), "cpu_model": _cpu_name(), "threads": threads}

@@ -30,6 +30,7 @@ from pathlib import Path
 from scratchnet.bench import store
 from scratchnet.bench.measures import targets
 from scratchnet.bench.cases.registry import CASES, Case, build_model
+from scratchnet.bench.running import cores
 from scratchnet.bench.running.environment import collect_environment
 from scratchnet.bench import frameworks as _frameworks
 from scratchnet.bench.running.environment import host_columns
@@ -100,8 +101,11 @@ def _keras_setting(case: Case, spe: int | None, results_dir) -> tuple[int, bool]
 
 
 def _execute(task: Task, case: Case, profile: str, epochs: int | None, spe: int | None,
-             results_dir: Path | None = None) -> tuple[Task, dict]:
-    """Run one task where this is called (this process, a joblib or a Dask worker); its rows."""
+             results_dir: Path | None = None, pin: bool = False) -> tuple[Task, dict]:
+    """Run one task where this is called (this process, a joblib or a Dask worker); its rows.
+    ``pin``: a ``--jobs`` worker first claims a core of its own (:mod:`.cores`)."""
+    if pin:
+        cores.claim_core()
     if task.kind == "parity":
         try:
             # the gate checks the maths of the setting the keras contender runs with
@@ -348,7 +352,7 @@ def _iterate(tasks: Iterable[Task], cases: dict[str, Case], profile: str, epochs
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-    yield from parallel(delayed(_execute)(task, cases[task.case], profile, epochs, spe, results_dir)
+    yield from parallel(delayed(_execute)(task, cases[task.case], profile, epochs, spe, results_dir, True)
                         for task in itertools.chain([first], pending))
 
 
