@@ -244,3 +244,11 @@ def test_each_profile_sets_the_effort_and_full_is_the_default():
     # warm-up: full int(10 / (6 * 0.005)) = 333 steps, fast int(3 / (3 * 0.005)) = 200 (both >= 128)
     assert calls["full"] == calls["default"] == [1, 333] + [1, 1, 333] * 5  # a warm-up + 5 rounds
     assert calls["fast"] == [1, 200] + [1, 1, 200] * 2                       # a warm-up + 2 rounds
+
+
+def test_a_negative_fitted_cost_reads_as_below_noise_not_as_a_time():
+    from scratchnet.bench.report.formatting import fmt_cost
+
+    assert fmt_cost(-1.56e-8) == "≈0" and fmt_cost(-0.2) == "≈0"
+    assert fmt_cost(2.0e-5) == "20 µs" and fmt_cost(0.0585) == "58.5 ms" and fmt_cost(0.0) == "0 s"
+    assert fmt_cost(float("nan")) == "n/a"

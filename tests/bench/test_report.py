@@ -162,7 +162,8 @@ def test_summary_medians_match_pandas(full):
         assert row["Test MSE median [95% CI]"].startswith(mse4(med["test_mse"]) + " [")
         assert row["Train MSE median"] == mse4(med["train_mse"])
         assert row["Time per epoch"] == fmt_time(med["seconds_per_epoch"])
-        assert row["Time per step"] == fmt_time(med["seconds_per_step"])
+        step = med["seconds_per_step"]  # a negative fitted cost reads as below the noise, never as a time
+        assert row["Time per step"] == ("≈0" if step < 0 else fmt_time(step))
         assert row["First epoch"] == fmt_time(med["first_epoch_seconds"])
         assert row["Peak memory"] == f"{_digits(med['peak_memory_mb'])} MiB"
         assert row["Status"] == "ok"
@@ -691,6 +692,14 @@ def test_concurrency_line_says_how_many_runs_shared_the_machine():
     assert _concurrency_line(SimpleNamespace(env={"jobs": 1})) == "one run at a time (--jobs 1)"
     assert _concurrency_line(SimpleNamespace(env={"jobs": 2})).startswith("2 runs at a time (--jobs 2)")
     assert _concurrency_line(SimpleNamespace(env={})) == "unknown"
+    # the runs' CPU sets (running.cores): pinned workers are counted, and tables without them say nothing
+    threads = ["cpus=1,openblas=1", "cpus=0,openblas=1", "cpus=0,openblas=1", "cpus=0-1,openblas=1"]
+    line = _concurrency_line(SimpleNamespace(env={"jobs": 2}, runs=pd.DataFrame({"threads": threads})))
+    assert "each worker pinned to a core of its own (3 of 4 runs; cores 0, 1" in line
+    line = _concurrency_line(SimpleNamespace(env={"jobs": 2}, runs=pd.DataFrame({"threads": ["cpus=0-1,openmp=1"]})))
+    assert "not pinned to cores" in line
+    line = _concurrency_line(SimpleNamespace(env={"jobs": 2}, runs=pd.DataFrame({"threads": ["openblas=1"]})))
+    assert "pinned" not in line
 
 
 def test_main_cases_leave_out_variants_and_cases_never_run():

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from scratchnet.bench.measures.cost_model import predicted_epoch_seconds, step_share
 from scratchnet.bench.report.blocks import Block, Heading, Image, para, table_block
-from scratchnet.bench.report.formatting import NA, fmt_ratio, fmt_time
+from scratchnet.bench.report.formatting import BELOW_NOISE, NA, fmt_cost, fmt_ratio, fmt_time
 from scratchnet.bench.report.plotting import framework_color, framework_marker, png
 from scratchnet.bench.report.stats import ratio_ci, ratio_of_medians
 from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, median_of, modes_of,
@@ -154,9 +154,9 @@ def _framework_row(fw: str, rows: pd.DataFrame, ratios: pd.DataFrame) -> tuple[s
     mine = ratios[(ratios["framework"] == fw) & ratios["step_dominated"]]["step_ratio"].to_numpy(dtype=float)
     errors = np.abs(rows["model_error"].to_numpy(dtype=float))
     return (fw, str(len(rows)),
-            f"{fmt_time(median_of(rows['epoch_overhead_seconds'].to_numpy(dtype=float)))} "
-            f"({fmt_time(rows['epoch_overhead_seconds'].min())} to {fmt_time(rows['epoch_overhead_seconds'].max())})",
-            f"{fmt_time(rows['seconds_per_step'].min())} to {fmt_time(rows['seconds_per_step'].max())}",
+            f"{fmt_cost(median_of(rows['epoch_overhead_seconds'].to_numpy(dtype=float)))} "
+            f"({fmt_cost(rows['epoch_overhead_seconds'].min())} to {fmt_cost(rows['epoch_overhead_seconds'].max())})",
+            f"{fmt_cost(rows['seconds_per_step'].min())} to {fmt_cost(rows['seconds_per_step'].max())}",
             fmt_ratio(median_of(mine)) + f" ({mine.size} cases)" if mine.size else NA,
             f"{median_of(errors):.0%}; within {MODEL_TOLERANCE:.0%}: {int(np.sum(errors <= MODEL_TOLERANCE))} "
             f"of {errors.size}",
@@ -178,7 +178,9 @@ def cost_blocks(res: Results) -> list[Block]:
                                   for fw in dict.fromkeys(costs["framework"])], anchor="cost-model-table")
     note = para("Each run's epoch time is modelled as a fixed cost per epoch plus a cost per optimizer step, "
                 "both measured after training from extra epochs of several lengths timed as the run's own "
-                "epochs were (definitions: scratchnet/bench/cost_model.py). The check: the model's epoch time, "
+                "epochs were (definitions: scratchnet/bench/measures/cost_model.py); "
+                f"{BELOW_NOISE}: a part whose fit came out negative, below the timing noise. "
+                "The check: the model's epoch time, "
                 "overhead + steps per epoch × per step, against the median epoch time the run recorded "
                 "(medians over seeds, per case, primary mode). A case is step-dominated for a pair when "
                 f"steps take at least {STEP_DOMINATED_SHARE:.0%} of both frameworks' modelled epochs.")

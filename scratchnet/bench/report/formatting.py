@@ -52,6 +52,18 @@ def fmt_time(seconds: float) -> str:
     return f"{_three_digits(seconds * 1e6)} µs"
 
 
+BELOW_NOISE = "≈0"
+
+
+def fmt_cost(seconds: float) -> str:
+    """A fitted cost-model part (per step, fixed per epoch): :func:`fmt_time`, or ``≈0`` where the fit
+    came out negative -- the part is below the timing noise (tf-loop's XLA-compiled steps on a
+    4-row net take nanoseconds), and a negative time would read as a measurement."""
+    if np.isfinite(seconds) and seconds < 0:
+        return BELOW_NOISE
+    return fmt_time(seconds)
+
+
 def fmt_mib(mib: float) -> str:
     return NA if not np.isfinite(mib) else f"{_three_digits(mib)} MiB"
 

@@ -104,9 +104,10 @@ def _concurrency_line(res: Results) -> str:
 def _pinning(res: Results) -> str:
     """", each pinned to a core of its own (N of M runs: cores 0, 1)" from the runs' ``threads``
     (``cpus=...``, running.cores); "" for tables recorded before runs said their cores."""
-    if "threads" not in res.runs:
+    runs = getattr(res, "runs", None)
+    if runs is None or "threads" not in runs:
         return ""
-    cpus = res.runs["threads"].astype(str).str.extract(r"cpus=(\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*)")[0].dropna()
+    cpus = runs["threads"].astype(str).str.extract(r"cpus=(\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*)")[0].dropna()
     if cpus.empty:
         return ""
     single = cpus[cpus.str.fullmatch(r"\d+")]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from scratchnet.bench.store.schema import STATUSES
 from scratchnet.bench.report.blocks import Block, Heading, para, table_block
-from scratchnet.bench.report.formatting import (DASH, NA, fmt_interval, fmt_mib, fmt_mse, fmt_num, fmt_time,
+from scratchnet.bench.report.formatting import (DASH, NA, fmt_cost, fmt_interval, fmt_mib, fmt_mse, fmt_num, fmt_time,
     mode_label)
 from scratchnet.bench.report.convergence import convergence_cell as censored_convergence_cell
 from scratchnet.bench.report.convergence import time_to_target_cell
@@ -69,7 +69,7 @@ def _summary_row(case: str, mode: str, fw: str, runs: pd.DataFrame) -> tuple[str
         convergence_cell(ok),
         NA if not ok.empty and timing_only(ok) else time_to_target_cell(ok),
         fmt_time(med("seconds_per_epoch")),
-        fmt_time(med("seconds_per_step")),
+        fmt_cost(med("seconds_per_step")),
         fmt_time(med("first_epoch_seconds")),
         fmt_mib(med("peak_memory_mb")),
         _status_cell(runs),
