@@ -14,8 +14,9 @@ own epochs, not in its neighbour's.
 How: :func:`claim_core` takes a non-blocking exclusive ``flock`` on ``cpu-<k>.lock`` in
 ``lock_dir`` (machine-wide by default: two suites on one machine share the cores too) for the
 first core ``k`` of the process's allowed set that no live process holds, pins every thread of
-the process to it with ``os.sched_setaffinity`` (threads started later inherit it) and keeps the lock for the process's life (the kernel releases it
-when the process ends, however it ends). A process that holds a core keeps it; when every core is
+the process to it with ``os.sched_setaffinity`` (threads started later inherit it) and keeps the
+lock for the process's life (the kernel releases it when the process ends, however it ends; a lock
+file this process may not open, e.g. another user's, counts as held). A process that holds a core keeps it; when every core is
 held the process runs unpinned, and says so (``None``). :func:`affinity_label` is the CPU set a
 run ran on, recorded in its row (``threads``: ``cpus=1`` pinned, ``cpus=0-1`` not).
 
@@ -58,9 +59,15 @@ def claim_core(lock_dir: str | os.PathLike | None = None) -> int | None:
     key = str(directory.resolve())
     if key in _held:
         return _held[key][0]
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:  # nowhere to keep the claims: unpinned rather than a failed task
+        return None
     for core in allowed_cores():
-        fd = os.open(directory / f"cpu-{core}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(directory / f"cpu-{core}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:  # not ours to open: as good as held
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # another live process holds this core
