@@ -19,7 +19,8 @@ import pytest
 
 from scratchnet.bench.measures import cost_model
 from scratchnet.bench.cases import CASES
-from scratchnet.bench.measures.cost_model import epoch_rows, fit_cost_model, measure_cost_model, plan_lengths
+from scratchnet.bench.measures.cost_model import (epoch_rows, fit_cost_model, measure_cost_model,
+                                                  plan_lengths, plan_rounds)
 from scratchnet.bench.running.runner import run_case
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
@@ -63,14 +64,19 @@ def test_lengths_plan():
     assert plan_lengths(1, 20e-6) == (1, cost_model.LONG_MIN_STEPS)          # tiny: stretched to 128 steps
     assert plan_lengths(4, 80e-6) == (1, 4, cost_model.LONG_MIN_STEPS)       # the case's own length kept
     assert plan_lengths(6700, 0.15) == (1, 6700)                             # the full epoch
-    # an epoch of 6700 steps of 1 ms: (rounds + warm-up) x 6.7 s exceeds the budget, the long length shrinks
-    short, long = plan_lengths(6700, 6.7)
-    assert short == 1 and (cost_model.ROUNDS + 1) * long * 1e-3 <= cost_model.BUDGET_SECONDS
-    assert long > cost_model.LONG_MIN_STEPS
+    # an epoch of 6700 steps of 1 ms: (rounds + warm-up) x 6.7 s exceeds the budget. The long epoch stays
+    # the case's own (a shorter one extrapolated the line 3x: keras-default, california-2-3-1) and the
+    # rounds shrink to what the budget pays, never under MIN_ROUNDS
+    assert plan_lengths(6700, 6.7) == (1, 6700)
+    assert plan_rounds(6700, 6.7) == cost_model.MIN_ROUNDS
+    assert plan_rounds(6700, 2.5) == 3 and plan_rounds(6700, 0.15) == cost_model.ROUNDS
+    assert plan_rounds(6700, 6.7, rounds=2, budget=3.0, min_rounds=1) == 1  # the quick start's effort
     # however costly an epoch, the long one keeps LONG_MIN_STEPS: a fixed cost of 60 ms on a 1-step case
-    # would otherwise leave 10 / (6 x 0.06) = 27 steps, too few to see a 0.6 ms step beside it
+    # would otherwise leave 10 / (6 x 0.06) = 27 steps, too few to see a 0.6 ms step beside it; and the
+    # rounds are not cut for the fixed cost of a tiny case
     assert plan_lengths(1, 0.06) == (1, cost_model.LONG_MIN_STEPS)
-    assert plan_lengths(6700, 670.0) == (1, cost_model.LONG_MIN_STEPS)
+    assert plan_rounds(1, 0.06) == plan_rounds(128, 6.0) == cost_model.ROUNDS
+    assert plan_lengths(300, 60.0) == (1, 300)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         plan_lengths(0, 1.0)
 
@@ -93,7 +99,7 @@ class _SyntheticTrainer:
         assert batch_size == self.batch and X.shape[0] % batch_size == 0
         steps = X.shape[0] // batch_size
         self.calls.append(steps)
-        slow = 3.0 if len(self.calls) in (5, 10) else 1.0  # outliers (lengths 4 and 1) the median ignores
+        slow = 3.0 if len(self.calls) in (5, 11) else 1.0  # outliers (timed, lengths 1 and 128) the median ignores
         return slow * (self.overhead + steps * self.per_step)
 
 
@@ -106,8 +112,9 @@ def test_measurement_recovers_synthetic_costs_and_ignores_outliers():
     assert columns["epoch_overhead_seconds"] == pytest.approx(0.045, rel=1e-9)
     assert columns["seconds_per_step"] == pytest.approx(1e-4, rel=1e-9)
     assert columns["cost_model_steps"] == "1/4/128" and columns["cost_model_note"] == ""
-    # a warm-up round, then ROUNDS rounds in which each epoch under LEAD_IN_BELOW steps has a lead-in
-    assert trainer.calls == [1, 4, 128] + [1, 1, 4, 4, 128] * cost_model.ROUNDS
+    # a warm-up round, then ROUNDS rounds in which each epoch under LEAD_IN_BELOW steps has a lead-in;
+    # the case's own length (4) last in each round, so an epoch after a round follows one of its length
+    assert trainer.calls == [1, 128, 4] + [1, 1, 128, 4, 4] * cost_model.ROUNDS
     assert trainer.between == len(trainer.calls)  # the harness' evaluation before every epoch
 
 
@@ -240,10 +247,11 @@ def test_each_profile_sets_the_effort_and_full_is_the_default():
         measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
                            steps_per_epoch=1000, seconds_per_epoch=5.0, **effort)
         calls[profile] = trainer.calls
-    # per step <= 5.0 / 1000 = 5 ms; the long epoch is what the budget affords over the rounds and the
-    # warm-up: full int(10 / (6 * 0.005)) = 333 steps, fast int(3 / (3 * 0.005)) = 200 (both >= 128)
-    assert calls["full"] == calls["default"] == [1, 333] + [1, 1, 333] * 5  # a warm-up + 5 rounds
-    assert calls["fast"] == [1, 200] + [1, 1, 200] * 2                       # a warm-up + 2 rounds
+    # 5 s epochs of 1000 steps: the case's own length is the long one, and the rounds are what the budget
+    # pays after the warm-up -- full int(10 / 5) - 1 = 1, raised to MIN_ROUNDS (2); fast int(3 / 5) - 1 < 1,
+    # raised to its min_rounds (1)
+    assert calls["full"] == calls["default"] == [1, 1000] + [1, 1, 1000] * cost_model.MIN_ROUNDS
+    assert calls["fast"] == [1, 1000] + [1, 1, 1000] * 1
 
 
 def test_a_negative_fitted_cost_reads_as_below_noise_not_as_a_time():

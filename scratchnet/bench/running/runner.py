@@ -33,11 +33,16 @@ Modes:
 * ``native`` -- each framework's idiomatic fit: its own initial weights and its own
   shuffling (the adapter's docstring says how).
 
-Cost model: after the run's figures are recorded (predict time included), every ok run measures
-its fixed cost per epoch and its cost per optimizer step (``epoch_overhead_seconds``,
-``seconds_per_step``) from extra epochs of two lengths through the same ``train_epoch``
-(:mod:`scratchnet.bench.measures.cost_model`); the memory floor and scratchnet's tracemalloc pass build
-their own networks, so the extra training changes no recorded figure.
+Cost model: every ok run measures its fixed cost per epoch and its cost per optimizer step
+(``epoch_overhead_seconds``, ``seconds_per_step``) from extra epochs of two or three lengths
+through the same ``train_epoch`` (:mod:`scratchnet.bench.measures.cost_model`). In the loop they
+train a twin trainer (a second ``adapter.prepare`` from the same weights) between the recorded
+epochs, their rounds spread over the run and its end (:mod:`scratchnet.bench.running.cost_epochs`),
+so they see the machine the run saw and leave the recorded model untouched; their time is not
+counted against the time limit. A run trained in one ``train_epochs`` call measures them after its
+figures are recorded (predict time included), on the trained model. The memory floor and
+scratchnet's tracemalloc pass build their own networks, so the extra training changes no recorded
+figure.
 
 Timing boundaries: imports, dataset loading, model build and compile (and the ``keras``
 contender's cached calibration) happen before the clock starts. Each epoch's training time
@@ -69,6 +74,7 @@ import numpy as np
 from scratchnet.bench.measures import cost_model, metrics
 from scratchnet.bench import frameworks
 from scratchnet.bench.running import memory
+from scratchnet.bench.running.cost_epochs import InterleavedCosts
 from scratchnet.bench.cases import probes
 from scratchnet.bench.cases.registry import Case, build_model
 from scratchnet.bench.datasets.base import Dataset
@@ -103,6 +109,10 @@ class _EpochRecorder:
         self._started = time.perf_counter()
         self.initial_train_loss = metrics.loss_value(case.loss, ds.y_train, predict(ds.X_train))
         self.probes = probes.probe_columns(case, None)  # after the last recorded epoch
+
+    def pause(self, seconds: float) -> None:
+        """Take ``seconds`` (work between epochs that is not the run's: cost-model epochs) off the time-limit clock."""
+        self._started += seconds
 
     def evaluate(self) -> tuple[dict, dict]:
         """The harness' evaluation of the model as it is now: (loss/MSE columns, probe columns)."""
@@ -249,19 +259,16 @@ def _budget_spent(rec: _EpochRecorder, budget) -> bool:
     return budget is not None and len(rec.rows) >= budget[0] and sum(rec.epoch_seconds) >= budget[1]
 
 
-def _cost_model(case: Case, trainer, ds: Dataset, row: dict, rec: _EpochRecorder, in_one_call: bool,
-                effort: dict) -> dict:
-    """The run's fixed cost per epoch and cost per step (:mod:`.cost_model`), after everything
-    recorded: its extra epochs train the model further, outside the run's figures. Each extra
-    epoch runs as a recorded one did: after the harness' evaluation, inside a memory window, and
-    -- when the run trained all its epochs in one call (``in_one_call``) -- as the second epoch
-    of a two-epoch ``train_epochs`` call (Keras' first epoch of a ``fit`` call costs more)."""
+def _cost_model(case: Case, trainer, ds: Dataset, row: dict, rec: _EpochRecorder, effort: dict) -> dict:
+    """The fixed cost per epoch and cost per step (:mod:`.cost_model`) of a run that trained all its
+    epochs in one ``train_epochs`` call, measured after everything recorded: its extra epochs train
+    the model further, outside the run's figures. Each runs as a recorded one did: after the harness'
+    evaluation, inside a memory window, as the second epoch of a two-epoch ``train_epochs`` call
+    (Keras' first epoch of a ``fit`` call costs more). (Looped runs time theirs on a twin between
+    their recorded epochs: :mod:`.cost_epochs`.)"""
     window = memory.FitMemory()  # its own: the run's memory columns are already recorded
 
     def train_epoch(X: np.ndarray, Y: np.ndarray, batch_size: int) -> float:
-        if not in_one_call:
-            with window:
-                return trainer.train_epoch(X, Y, batch_size=batch_size)
         seconds: list[float] = []
 
         def end_epoch(s: float) -> bool:
@@ -300,15 +307,21 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
     orders = _epoch_orders(case, ds.n_train, seed, epochs) if mode == "parity" else None
     fit_memory = memory.FitMemory()  # one window per epoch: permutation and evaluation stay outside
     in_one_call = orders is None and callable(getattr(trainer, "train_epochs", None))
+    costs = None
     if in_one_call:
         _train_in_one_call(trainer, ds, epochs, fit_memory, rec, budget)
     else:
+        costs = InterleavedCosts(lambda: adapter.prepare(case, ds, initial, mode, seed, **options),
+                                 ds.X_train, ds.y_train, batch_size=min(case.batch_size or ds.n_train, ds.n_train),
+                                 steps_per_epoch=row["steps_per_epoch"], epochs=epochs, effort=effort,
+                                 between=rec.evaluate, pause=rec.pause, timing_budget=budget)
         for epoch in range(epochs):
             X, Y = (ds.X_train, ds.y_train) if orders is None else (ds.X_train[orders[epoch]], ds.y_train[orders[epoch]])
             with fit_memory:
                 seconds = trainer.train_epoch(X, Y)
             if _epoch_done(trainer, rec, seconds, budget):
                 break
+            costs.gap(epoch + 1, rec.epoch_seconds)
     _record_settings(row, trainer)
     record.epochs = rec.rows
     secs = rec.epoch_seconds
@@ -335,6 +348,7 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
         row.update(metrics.run_convergence([r["test_loss"] for r in rec.rows], secs, case.target_loss))
     if rec.status == "ok":
         row["predict_seconds"] = _time_predict(getattr(trainer, "timed_predict", trainer.predict), ds.X_test)
-        row.update(_cost_model(case, trainer, ds, row, rec, in_one_call, effort))
+        row.update(costs.finish(rec.epoch_seconds) if costs is not None else
+                   _cost_model(case, trainer, ds, row, rec, effort))
     # floor; scratchnet's tracemalloc pass runs after everything timed (it slows allocation)
     row.update(memory.network_columns(case, row["framework"], seed, ds.X_train, ds.y_train, trace=rec.status == "ok"))
