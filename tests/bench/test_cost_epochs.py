@@ -1,6 +1,7 @@
 """The cost-model epochs of a looped run (scratchnet.bench.running.cost_epochs): timed on a twin
 trainer between the run's recorded epochs, without touching the recorded model.
 
+* the twin is built before the run's first epoch;
 * the recorded model trains exactly its epochs, and its rows are identical to a run whose gaps
   are empty;
 * the twin's epochs are spread over several gaps and the end, each gap ending on an epoch of the
@@ -46,7 +47,8 @@ class _LoggingAdapter:
         return self._base.supports(case)
 
     def prepare(self, *args, **kwargs):
-        who = "twin" if any(w == "main" for w, _ in self._log) else "main"
+        who = "twin" if any(w == "prepare main" for w in self._log) else "main"
+        self._log.append(f"prepare {who}")
         return _Logged(self._base.prepare(*args, **kwargs), who, self._log)
 
 
@@ -60,6 +62,9 @@ def test_the_twin_trains_between_recorded_epochs_and_the_recorded_model_is_untou
     row = record.run
     assert row["status"] == "ok" and row["cost_model_note"] == "" and row["seconds_per_step"] > 0
     own = int(row["steps_per_epoch"])
+    # the twin is built before the first recorded epoch (building a Keras model clears TF's kernel cache)
+    assert log[:2] == ["prepare main", "prepare twin"]
+    del log[:2]
     main = [i for i, (who, _) in enumerate(log) if who == "main"]
     twin = [i for i, (who, _) in enumerate(log) if who == "twin"]
     assert len(main) == 40 and twin
@@ -74,6 +79,7 @@ def test_the_twin_trains_between_recorded_epochs_and_the_recorded_model_is_untou
     log.clear()
     monkeypatch.setattr(InterleavedCosts, "gap", lambda self, recorded, seconds: None)
     plain = run_case(case, "scratchnet", seed, epochs=40)
+    del log[:2]
     assert [r["test_loss"] for r in plain.epochs] == [r["test_loss"] for r in record.epochs]
     assert plain.run["test_mse"] == row["test_mse"]
     assert [w for w, _ in log[:40]] == ["main"] * 40  # all twin epochs after training

@@ -11,7 +11,13 @@ Contract (:class:`InterleavedCosts`, used by the runner's epoch loop):
 
 * The extra epochs train a TWIN: a second trainer from the same ``adapter.prepare`` with the same
   initial weights, so the recorded model's trajectory is exactly what it is without them (its
-  losses, MSE, parity). The twin is built after the run's second epoch, outside every clock.
+  losses, MSE, parity). The twin is built when this object is made -- by the runner, before the
+  run's first epoch, outside every clock. Not later: building a Keras model calls
+  ``keras.utils.set_random_seed``, and TensorFlow's ``set_seed`` clears the eager kernel cache
+  (``TFE_ContextClearCaches``), so the recorded Keras epoch after a twin built between epochs ran
+  +50 ms (digits-64-32-10, keras: 85-93 ms against 32-38 ms before and after, the same slowdown
+  with the build alone as with the build and a round of twin epochs; the reference run at 3ab50c0
+  had the median shuffled Keras case's third epoch 2.5x its run's median).
 * ``gap(k)`` after recorded epoch ``k``: from ``k = 2`` (the first epoch's time includes Keras'
   tracing, so the plan's epoch-time estimate is the median of epochs 2..k) it runs the
   :class:`~scratchnet.bench.measures.cost_model.CostProbe` rounds that are due, spreading the
@@ -43,11 +49,11 @@ class InterleavedCosts:
     def __init__(self, make_twin: Callable[[], object], X: np.ndarray, Y: np.ndarray, *, batch_size: int,
                  steps_per_epoch: int, epochs: int, effort: dict, between: Callable[[], object],
                  pause: Callable[[float], None], timing_budget: tuple[int, float] | None = None) -> None:
-        self._make_twin, self._X, self._Y = make_twin, X, Y
+        self._X, self._Y = X, Y
         self._batch, self._steps, self._epochs = batch_size, int(steps_per_epoch), int(epochs)
         self._effort, self._between, self._pause, self._budget = effort, between, pause, timing_budget
-        self._window: memory.FitMemory | None = None  # made with the twin
-        self.twin = None
+        self.twin = make_twin()  # before the run's first epoch (module docstring)
+        self._window = memory.FitMemory()
         self.probe: cost_model.CostProbe | None = None
         self._expected_epochs = self._epochs
         self.gap_rounds: list[tuple[int, int]] = []  # (after recorded epoch k, rounds run there)
@@ -59,8 +65,6 @@ class InterleavedCosts:
     def _start(self, epoch_seconds: list[float]) -> None:
         later = epoch_seconds[1:] or epoch_seconds
         estimate = float(np.median(later))
-        self.twin = self._make_twin()
-        self._window = memory.FitMemory()
         self.probe = cost_model.CostProbe(self._train_epoch, self._X, self._Y, batch_size=self._batch,
                                           steps_per_epoch=self._steps, seconds_per_epoch=estimate,
                                           between=self._between, **self._effort)

@@ -36,8 +36,8 @@ Modes:
 Cost model: every ok run measures its fixed cost per epoch and its cost per optimizer step
 (``epoch_overhead_seconds``, ``seconds_per_step``) from extra epochs of two or three lengths
 through the same ``train_epoch`` (:mod:`scratchnet.bench.measures.cost_model`). In the loop they
-train a twin trainer (a second ``adapter.prepare`` from the same weights) between the recorded
-epochs, their rounds spread over the run and its end (:mod:`scratchnet.bench.running.cost_epochs`),
+train a twin trainer (a second ``adapter.prepare`` from the same weights, built before the first
+epoch) between the recorded epochs, their rounds spread over the run and its end (:mod:`scratchnet.bench.running.cost_epochs`),
 so they see the machine the run saw and leave the recorded model untouched; their time is not
 counted against the time limit. A run trained in one ``train_epochs`` call measures them after its
 figures are recorded (predict time included), on the trained model. The memory floor and
@@ -311,10 +311,12 @@ def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: flo
     if in_one_call:
         _train_in_one_call(trainer, ds, epochs, fit_memory, rec, budget)
     else:
+        built = time.perf_counter()  # the twin is built now, before the first epoch: not the run's time
         costs = InterleavedCosts(lambda: adapter.prepare(case, ds, initial, mode, seed, **options),
                                  ds.X_train, ds.y_train, batch_size=min(case.batch_size or ds.n_train, ds.n_train),
                                  steps_per_epoch=row["steps_per_epoch"], epochs=epochs, effort=effort,
                                  between=rec.evaluate, pause=rec.pause, timing_budget=budget)
+        rec.pause(time.perf_counter() - built)
         for epoch in range(epochs):
             X, Y = (ds.X_train, ds.y_train) if orders is None else (ds.X_train[orders[epoch]], ds.y_train[orders[epoch]])
             with fit_memory:
