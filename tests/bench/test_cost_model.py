@@ -260,3 +260,30 @@ def test_a_negative_fitted_cost_reads_as_below_noise_not_as_a_time():
     assert fmt_cost(-1.56e-8) == "≈0" and fmt_cost(-0.2) == "≈0"
     assert fmt_cost(2.0e-5) == "20 µs" and fmt_cost(0.0585) == "58.5 ms" and fmt_cost(0.0) == "0 s"
     assert fmt_cost(float("nan")) == "n/a"
+
+
+def test_step_verdicts_count_a_win_only_when_the_interval_is_above_one():
+    from scratchnet.bench.report.headline_text import step_verdicts
+
+    rows = pd.DataFrame({"step_ratio": [1.5, 1.01, 0.8, 1.2, 0.9], "ci_low": [1.2, 0.9, 0.7, np.nan, 0.95],
+                         "ci_high": [1.8, 1.1, 0.9, np.nan, 1.0]})
+    # above 1x; spans 1x; below 1x; no interval (one seed a side): the point estimate; touching 1x: level
+    assert step_verdicts(rows) == (2, 1, 2)
+
+
+def test_a_per_step_ratio_within_noise_is_not_called_a_win(tmp_path):
+    """Keras' per-step costs and fixed costs set to scratchnet's, seeds reversed: the ratio of medians
+    is 1x and its interval includes 1x, so the headline counts no win and says why."""
+    from scratchnet.bench.report import headline
+
+    d = tmp_path / "level"
+    shutil.copytree(FIXTURE, d)
+    runs = pd.read_csv(d / "runs.csv")
+    at = lambda fw: (runs["case"] == "housing_sgd") & (runs["mode"] == "parity") & (runs["framework"] == fw)  # noqa: E731
+    for col in ("seconds_per_step", "epoch_overhead_seconds"):
+        runs.loc[at("keras"), col] = runs.loc[at("scratchnet"), col].to_numpy()[::-1][:int(at("keras").sum())]
+    runs.to_csv(d / "runs.csv", index=False)
+    text = headline(d)
+    assert text.startswith("Per optimizer step, scratchnet is faster than its parity-checked Keras twin in 0 of 1 "
+                           "step-dominated cases (within noise in 1: the 95 % interval of the ratio includes 1×; "
+                           "Keras/scratchnet cost per step: 1×")

@@ -8,7 +8,9 @@ Speed leads with the cost PER STEP (``report.costs``): the median Keras/scratchn
 cost of one optimizer step over the step-dominated cases (``costs.STEP_DOMINATED_SHARE``), then
 each framework's fixed cost per epoch in its own clause -- the reason per-epoch ratios on tiny
 cases are large -- and only then the per-epoch ratio over all comparable cases, with the per-step
-median beside it. Comparable: the case is equivalent and its parity check passed; each case in
+median beside it. "Faster per step" counts the cases whose per-step ratio's 95 % bootstrap interval
+lies above 1x (:func:`step_verdicts`); a ratio near 1x whose interval includes it is said to be no
+clear difference, not a win or a loss. Comparable: the case is equivalent and its parity check passed; each case in
 its primary mode. Tables without a cost model (older runs) get the per-epoch sentence alone.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scratchnet.bench.report.blocks import Block, Bullets, Heading, para
 from scratchnet.bench.report.comparison import ok_test_mse
 from scratchnet.bench.report.costs import STEP_DOMINATED_SHARE, case_costs, step_ratios
@@ -39,6 +42,25 @@ def _span(values: np.ndarray) -> str:
             f"{fmt_ratio(float(values.max()))}")
 
 
+def step_verdicts(rows: pd.DataFrame) -> tuple[int, int, int]:
+    """(faster, slower, level): how many of ``rows`` (``costs.step_ratios`` rows, other/scratchnet)
+    show scratchnet faster per step -- the ratio's 95 % bootstrap interval above 1x -- slower (below
+    1x), or no clear difference (the interval includes 1x). Without an interval (one seed a side)
+    the point estimate decides."""
+    r, lo, hi = (rows[c].to_numpy(dtype=float) for c in ("step_ratio", "ci_low", "ci_high"))
+    known = np.isfinite(lo) & np.isfinite(hi)
+    faster = np.where(known, lo > 1, r > 1)
+    slower = np.where(known, hi < 1, r < 1)
+    return int(faster.sum()), int(slower.sum()), int(r.size - faster.sum() - slower.sum())
+
+
+def _verdict_detail(slower: int, level: int) -> str:
+    """The cases that are not 'faster' (:func:`step_verdicts`), as the start of a parenthesis."""
+    parts = ([f"slower in {slower}"] if slower else []) + (
+        [f"within noise in {level}: the 95 % interval of the ratio includes 1×"] if level else [])
+    return "; ".join(parts) + "; " if parts else ""
+
+
 def _cost_clauses(res: Results) -> list[str]:
     """Per-step ratio first, then the fixed costs, then the per-epoch ratio (module docstring)."""
     costs = case_costs(res)
@@ -52,9 +74,10 @@ def _cost_clauses(res: Results) -> list[str]:
     dom = keras[keras["step_dominated"]]
     if len(dom):
         r = dom["step_ratio"].to_numpy(dtype=float)
+        faster, slower, level = step_verdicts(dom)
         parts.append(f"per optimizer step, scratchnet is faster than its parity-checked Keras twin in "
-                     f"{int(np.sum(r > 1))} of {r.size} step-dominated cases (Keras/scratchnet cost per step: "
-                     f"{_span(r)}; step-dominated: steps take at least "
+                     f"{faster} of {r.size} step-dominated cases ({_verdict_detail(slower, level)}"
+                     f"Keras/scratchnet cost per step: {_span(r)}; step-dominated: steps take at least "
                      f"{STEP_DOMINATED_SHARE:.0%} of both frameworks' epoch time)")
     overhead = {fw: median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
                 for fw in ("keras", REFERENCE_FRAMEWORK)}
@@ -87,12 +110,14 @@ def _other_cost_clauses(res: Results) -> list[str]:
         mine = ratios[ratios["framework"] == fw]
         if mine.empty:
             continue
-        dom = mine[mine["step_dominated"]]["step_ratio"].to_numpy(dtype=float)
+        rows = mine[mine["step_dominated"]]
+        dom = rows["step_ratio"].to_numpy(dtype=float)
         e = mine["epoch_ratio"].to_numpy(dtype=float)
         overhead = median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
-        step = (f"faster per step in {int(np.sum(dom > 1))} of {dom.size} step-dominated cases "
-                f"({fw}/scratchnet median {fmt_ratio(float(np.median(dom)))})" if dom.size
-                else "no case is step-dominated for the pair")
+        faster, slower, level = step_verdicts(rows)
+        step = (f"faster per step in {faster} of {dom.size} step-dominated cases "
+                f"({_verdict_detail(slower, level)}{fw}/scratchnet median {fmt_ratio(float(np.median(dom)))})"
+                if dom.size else "no case is step-dominated for the pair")
         clauses.append(f"against {fw}, scratchnet is {step}; {fw} pays a fixed {fmt_time(overhead)} per epoch, "
                        f"and is slower per epoch in {int(np.sum(e > 1))} of {e.size} cases (median "
                        f"{fmt_ratio(float(np.median(e)))})")
