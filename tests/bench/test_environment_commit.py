@@ -30,3 +30,12 @@ def test_commit_unknown_without_git(monkeypatch, tmp_path):
     monkeypatch.delenv("SCRATCHNET_GIT_COMMIT", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no git executable
     assert environment.git_commit(tmp_path) == "unknown"
+
+
+def test_every_run_row_records_its_commit(monkeypatch):
+    """host_columns() goes into every run row the suite records: a resumed table keeps each row's commit."""
+    from scratchnet.bench.store.schema import RUN_COLUMNS
+
+    monkeypatch.setenv(environment.GIT_COMMIT_VARIABLE, "def456")
+    columns = environment.host_columns()
+    assert columns["git_commit"] == "def456" and set(columns) <= set(RUN_COLUMNS)

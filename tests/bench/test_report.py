@@ -727,3 +727,24 @@ def test_keras_setting_names_the_setting_the_ok_runs_used():
     runs["keras_jit_compile"] = [False, False, False]
     assert setting_text(keras_setting(runs)) == "steps_per_execution 32 without XLA"
     assert keras_setting(runs.iloc[2:]) is None  # no ok run
+
+
+def test_a_table_of_several_commits_names_each_with_its_runs(tmp_path):
+    """A resumed table mixes rows of several commits: the lede and the environment name each,
+    oldest first, with its run count (not environment.json's latest commit alone), and the runs
+    recorded before the column existed."""
+    d = tmp_path / "mixed"
+    shutil.copytree(FIXTURE, d)
+    runs = pd.read_csv(d / "runs.csv")
+    newest = (runs["started_at"] == runs["started_at"].max()).to_numpy()
+    assert newest.any() and not newest[0]
+    runs["git_commit"] = np.where(newest, "b" * 40, "a" * 40).astype(object)
+    runs.loc[runs.index[0], "git_commit"] = np.nan  # a row from before the column
+    runs.to_csv(d / "runs.csv", index=False)
+    n_new, n_old = int(newest.sum()), int((~newest).sum()) - 1
+    paths, _ = render(d, tmp_path / "out")
+    md = paths.markdown.read_text(encoding="utf-8")
+    lede = md.split("\n## ")[0]
+    assert (f"commits {'a' * 12} ({n_old} runs), {'b' * 12} ({n_new} runs), 1 runs without a recorded commit"
+            " · profile") in lede
+    assert f"**Git commit:** {'a' * 40} ({n_old} runs), {'b' * 40} ({n_new} runs), 1 runs" in md

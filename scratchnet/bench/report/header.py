@@ -149,10 +149,8 @@ def title_blocks(res: Results) -> list[Block]:
     """Section builder: the title and a one-line provenance lede."""
     frameworks = [fw for fw in run_frameworks(res) if fw != "scratchnet"]
     versus = ", ".join(frameworks) if frameworks else "Keras"
-    commit = git_text(res)
-    commit = commit[:12] + ("+dirty" if commit.endswith("+dirty") else "") \
-        if commit != "unknown" else commit
-    lede = (f"Recorded {recorded_at(res)} · commit {commit} · profile "
+    commit = git_text(res, short=True)
+    lede = (f"Recorded {recorded_at(res)} · {'commits' if ' runs' in commit else 'commit'} {commit} · profile "
             f"{env_get(res.env, 'profile') or 'unknown'} · {seeds_text(res)} · "
             f"{runs_line(res)}")
     if env_get(res.env, "profile") == "fast":  # one clause: the first screen keeps the answer

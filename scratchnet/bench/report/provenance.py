@@ -8,6 +8,8 @@
 * ``recorded_at(res)``: the newest ``started_at`` of runs.csv (ISO 8601 UTC), else
   environment.json's ``created_at``, else "unknown" -- never the time the report was
   rendered, so re-rendering unchanged tables gives identical bytes.
+* ``git_text(res)``: the commit(s) the runs ran from, each with its run count when a resumed
+  table mixes several (the runs' ``git_commit`` column; environment.json's for older tables).
 * ``seeds_text(res)``: "5 seeds per case, framework and mode" (or a range when the
   groups differ).
 """
@@ -57,8 +59,30 @@ def recorded_at(res: Results) -> str:
     return str(env_get(res.env, "created_at") or "unknown")
 
 
-def git_text(res: Results) -> str:
-    return str(env_get(res.env, "git_commit") or "unknown")
+def _short(commit: str) -> str:
+    return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "") if commit != "unknown" else commit
+
+
+def git_text(res: Results, *, short: bool = False) -> str:
+    """The code the runs ran: their ``git_commit`` column, each commit with its run count (oldest
+    first) when a resumed table holds several, and the runs without one; tables without that
+    column: environment.json's commit (the latest session's)."""
+    fmt = _short if short else str
+    runs = res.runs
+    column = runs["git_commit"] if "git_commit" in runs.columns else pd.Series([], dtype=object)
+    given = column.where(column.notna(), "").astype(str).str.strip()
+    if not (given != "").any():
+        return fmt(str(env_get(res.env, "git_commit") or "unknown"))
+    stamps = pd.to_datetime(runs["started_at"].replace("", None), utc=True, errors="coerce", format="ISO8601")
+    known = given != ""
+    first = pd.DataFrame({"commit": given[known], "at": stamps[known]}).groupby("commit", sort=False)["at"].min()
+    commits = list(first.sort_values(na_position="last", kind="stable").index)  # oldest first
+    counts = given[known].value_counts()
+    missing = int((given == "").sum())
+    if len(commits) == 1 and not missing:
+        return fmt(commits[0])
+    parts = [f"{fmt(c)} ({counts[c]} runs)" for c in commits]
+    return ", ".join(parts + ([f"{missing} runs without a recorded commit"] if missing else []))
 
 
 def seeds_text(res: Results) -> str:

@@ -33,7 +33,7 @@ from scratchnet.bench.store.schema import (CASE_COLUMNS, EPOCH_COLUMNS, MODES, P
 RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "status",
             "message", "started_at", "memory_method",
             "foreign_target", "foreign_parity_passed", "foreign_parity_message",
-            "host", "cpu_model", "threads", "base_case", "cost_model_steps", "cost_model_note",
+            "host", "cpu_model", "threads", "git_commit", "base_case", "cost_model_steps", "cost_model_note",
             "execution", "calibration_timings")
 
 

@@ -97,7 +97,9 @@ def collect_environment(**extra) -> dict:
 def host_columns() -> dict[str, str]:
     """Where a run ran, for its row: ``host``, ``cpu_model`` and ``threads`` (the thread pools
     in effect now and the cores the process may run on, e.g. ``cpus=1,openblas=1,openmp=1``:
-    ``cpus=1`` is a worker pinned to core 1, :mod:`.cores`; timings compare only within one host)."""
+    ``cpus=1`` is a worker pinned to core 1, :mod:`.cores`; timings compare only within one host),
+    and ``git_commit``, the code it ran (:func:`git_commit`: a resumed table can hold rows of
+    several commits, and the report names each)."""
     import socket
 
     from scratchnet.bench.running.cores import affinity_label
@@ -110,4 +112,4 @@ def host_columns() -> dict[str, str]:
     except ImportError:
         threads = "unknown (threadpoolctl not installed)"
     threads = f"{affinity_label()},{threads}"
-    return {"host": socket.gethostname(), "cpu_model": _cpu_name(), "threads": threads}
+    return {"host": socket.gethostname(), "cpu_model": _cpu_name(), "threads": threads, "git_commit": git_commit()}

@@ -106,6 +106,7 @@ RUN_COLUMNS = (
     "host",              # machine the run ran on (speed ratios pair runs of one host only)
     "cpu_model",         # that machine's CPU
     "threads",           # thread pools in effect, e.g. "openblas=1,openmp=1" (pinned on Dask workers)
+    "git_commit",        # the commit the run ran from (running.environment.git_commit; "+dirty" if edited)
     "base_case",         # the registered case a grid variant derives from (= case otherwise)
     # the cost model of an epoch, time = overhead + steps x per-step (scratchnet.bench.measures.cost_model):
     # measured after training from epochs of two lengths; NaN with cost_model_note when it cannot be
