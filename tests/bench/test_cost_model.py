@@ -279,7 +279,9 @@ def test_a_per_step_ratio_within_noise_is_not_called_a_win(tmp_path):
     d = tmp_path / "level"
     shutil.copytree(FIXTURE, d)
     runs = pd.read_csv(d / "runs.csv")
-    at = lambda fw: (runs["case"] == "housing_sgd") & (runs["mode"] == "parity") & (runs["framework"] == fw)  # noqa: E731
+    def at(fw):
+        return (runs["case"] == "housing_sgd") & (runs["mode"] == "parity") & (runs["framework"] == fw)
+
     for col in ("seconds_per_step", "epoch_overhead_seconds"):
         runs.loc[at("keras"), col] = runs.loc[at("scratchnet"), col].to_numpy()[::-1][:int(at("keras").sum())]
     runs.to_csv(d / "runs.csv", index=False)

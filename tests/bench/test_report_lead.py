@@ -195,9 +195,9 @@ def test_headline_names_every_other_framework(built):
                                   & (runs["framework"] == f)][col].median()
         step = sel(fw, "seconds_per_step") / sel("scratchnet", "seconds_per_step")
         epoch = sel(fw, "seconds_per_epoch") / sel("scratchnet", "seconds_per_epoch")
-        values = lambda f: runs[(runs["case"] == CLAIM_CASE) & (runs["mode"] == mode) & (runs["framework"] == f)  # noqa: E731
-                                & (runs["status"] == "ok")]["seconds_per_step"].to_numpy(dtype=float)
-        lo, hi = ratio_ci(values(fw), values("scratchnet"))
+        ok = runs[(runs["case"] == CLAIM_CASE) & (runs["mode"] == mode) & (runs["status"] == "ok")]
+        per_step = {f: ok[ok["framework"] == f]["seconds_per_step"].to_numpy(dtype=float) for f in (fw, "scratchnet")}
+        lo, hi = ratio_ci(per_step[fw], per_step["scratchnet"])
         # a win only when the ratio's 95 % interval is above 1x; this fixture's sklearn is slower per step
         detail = "" if lo > 1 else "slower in 1; " if hi < 1 else (
             "within noise in 1: the 95 % interval of the ratio includes 1×; ")

@@ -15,7 +15,7 @@ from scratchnet.bench.measures.metrics import CONVERGENCE_DEFINITION
 from scratchnet.bench.report.blocks import Block, Bullets, Heading, kv, para, table_block
 from scratchnet.bench.report.formatting import fmt_int, fmt_mse
 from scratchnet.bench.report.memory import MEMORY_DEFINITION
-from scratchnet.bench.report.provenance import (env_get, git_text, recorded_at, results_label, scrub_paths,
+from scratchnet.bench.report.provenance import (env_get, git_text, recorded_at, run_commits, results_label, scrub_paths,
     seeds_text)
 from scratchnet.bench.report.stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
 from scratchnet.bench.store.schema import NOT_INSTALLED_PHRASE
@@ -149,8 +149,9 @@ def title_blocks(res: Results) -> list[Block]:
     """Section builder: the title and a one-line provenance lede."""
     frameworks = [fw for fw in run_frameworks(res) if fw != "scratchnet"]
     versus = ", ".join(frameworks) if frameworks else "Keras"
-    commit = git_text(res, short=True)
-    lede = (f"Recorded {recorded_at(res)} · {'commits' if ' runs' in commit else 'commit'} {commit} · profile "
+    commits, missing = run_commits(res)
+    word = "commits" if len(commits) > 1 or (commits and missing) else "commit"
+    lede = (f"Recorded {recorded_at(res)} · {word} {git_text(res, short=True)} · profile "
             f"{env_get(res.env, 'profile') or 'unknown'} · {seeds_text(res)} · "
             f"{runs_line(res)}")
     if env_get(res.env, "profile") == "fast":  # one clause: the first screen keeps the answer

@@ -50,10 +50,13 @@ def env_get(mapping: Any, *keys: str) -> Any:
     return mapping
 
 
+def _started(runs: pd.DataFrame) -> pd.Series:
+    """The runs' ``started_at`` as UTC timestamps (NaT where absent or unreadable)."""
+    return pd.to_datetime(runs["started_at"].replace("", None), utc=True, errors="coerce", format="ISO8601")
+
+
 def recorded_at(res: Results) -> str:
-    stamps = pd.to_datetime(res.runs["started_at"].replace("", None), utc=True, errors="coerce",
-                            format="ISO8601")
-    stamps = stamps.dropna()
+    stamps = _started(res.runs).dropna()
     if len(stamps):
         return stamps.max().isoformat(timespec="seconds")
     return str(env_get(res.env, "created_at") or "unknown")
@@ -63,25 +66,31 @@ def _short(commit: str) -> str:
     return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "") if commit != "unknown" else commit
 
 
-def git_text(res: Results, *, short: bool = False) -> str:
-    """The code the runs ran: their ``git_commit`` column, each commit with its run count (oldest
-    first) when a resumed table holds several, and the runs without one; tables without that
-    column: environment.json's commit (the latest session's)."""
-    fmt = _short if short else str
+def run_commits(res: Results) -> tuple[list[tuple[str, int]], int]:
+    """([(commit, runs)], runs without one): the runs' ``git_commit`` column, oldest commit first
+    (by its first ``started_at``); ([], n) when no run records one (tables older than the column)."""
     runs = res.runs
-    column = runs["git_commit"] if "git_commit" in runs.columns else pd.Series([], dtype=object)
+    column = runs["git_commit"] if "git_commit" in runs.columns else pd.Series("", index=runs.index)
     given = column.where(column.notna(), "").astype(str).str.strip()
-    if not (given != "").any():
-        return fmt(str(env_get(res.env, "git_commit") or "unknown"))
-    stamps = pd.to_datetime(runs["started_at"].replace("", None), utc=True, errors="coerce", format="ISO8601")
     known = given != ""
-    first = pd.DataFrame({"commit": given[known], "at": stamps[known]}).groupby("commit", sort=False)["at"].min()
-    commits = list(first.sort_values(na_position="last", kind="stable").index)  # oldest first
+    first = pd.DataFrame({"commit": given[known], "at": _started(runs)[known]})
+    first = first.groupby("commit", sort=False)["at"].min()
     counts = given[known].value_counts()
-    missing = int((given == "").sum())
+    return ([(c, int(counts[c])) for c in first.sort_values(na_position="last", kind="stable").index],
+            int((~known).sum()))
+
+
+def git_text(res: Results, *, short: bool = False) -> str:
+    """The code the runs ran (:func:`run_commits`): one commit, or each with its run count when a
+    resumed table holds several, and the runs without one; tables without the column:
+    environment.json's commit (the latest session's)."""
+    fmt = _short if short else str
+    commits, missing = run_commits(res)
+    if not commits:
+        return fmt(str(env_get(res.env, "git_commit") or "unknown"))
     if len(commits) == 1 and not missing:
-        return fmt(commits[0])
-    parts = [f"{fmt(c)} ({counts[c]} runs)" for c in commits]
+        return fmt(commits[0][0])
+    parts = [f"{fmt(c)} ({n} runs)" for c, n in commits]
     return ", ".join(parts + ([f"{missing} runs without a recorded commit"] if missing else []))
 
 

@@ -37,7 +37,8 @@ Cost model: every ok run measures its fixed cost per epoch and its cost per opti
 (``epoch_overhead_seconds``, ``seconds_per_step``) from extra epochs of two or three lengths
 through the same ``train_epoch`` (:mod:`scratchnet.bench.measures.cost_model`). In the loop they
 train a twin trainer (a second ``adapter.prepare`` from the same weights, built before the first
-epoch) between the recorded epochs, their rounds spread over the run and its end (:mod:`scratchnet.bench.running.cost_epochs`),
+epoch) between the recorded epochs, their rounds spread over the run and its end
+(:mod:`scratchnet.bench.running.cost_epochs`),
 so they see the machine the run saw and leave the recorded model untouched; their time is not
 counted against the time limit. A run trained in one ``train_epochs`` call measures them after its
 figures are recorded (predict time included), on the trained model. The memory floor and
