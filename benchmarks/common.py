@@ -18,8 +18,8 @@ there, so graph tracing stays outside the timings). Memory is not measured here:
 forked from the forkserver carries everything the suite imported (TensorFlow included), so
 ``bench_memory`` measures each framework in a fresh process of its own.
 
-TensorFlow: the library never imports it; this module imports Keras once at import time
-(when installed) because asv's ``--launch-method=forkserver`` imports the benchmark suite
+TensorFlow: the library never imports it; in the full profile this module imports Keras once at
+import time (when installed) because asv's ``--launch-method=forkserver`` imports the benchmark suite
 once and forks every benchmark process from it -- without this, each Keras benchmark would
 pay the 7-9 s TensorFlow import again. Set ``SCRATCHNET_BENCH_PREIMPORT_TF=0`` to skip it.
 """
@@ -32,16 +32,21 @@ import tempfile
 from scratchnet.bench.cases import CASES
 from scratchnet.bench.store.schema import FRAMEWORKS
 
-if os.environ.get("SCRATCHNET_BENCH_PREIMPORT_TF", "1") != "0":
+from scratchnet.bench.cases.profiles import FAST_TIME_CASES, check_profile, profile_cases
+from scratchnet.bench.cases.profiles import SEEDS as _SEEDS
+
+PROFILE = check_profile(os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast"))
+# only a profile with time_ benchmarks trains anything in asv's processes: the fast profile has none
+# (its track_ figures read the runs), so it does not pay TensorFlow's import (asv's discovery and its
+# forkserver: ~8 s each, measured)
+TIMES_ANYTHING = PROFILE == "full" or bool(FAST_TIME_CASES)
+
+if TIMES_ANYTHING and os.environ.get("SCRATCHNET_BENCH_PREIMPORT_TF", "1") != "0":
     from scratchnet.bench.parity.keras_twin import import_keras, keras_available
 
     if keras_available():
         import_keras()
 
-from scratchnet.bench.cases.profiles import FAST_TIME_CASES, check_profile, profile_cases
-from scratchnet.bench.cases.profiles import SEEDS as _SEEDS
-
-PROFILE = check_profile(os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast"))
 SEEDS = _SEEDS[PROFILE]
 RESULTS_DIR = os.environ.get("SCRATCHNET_RESULTS") or os.path.join(tempfile.gettempdir(), "scratchnet-asv-runs")
 

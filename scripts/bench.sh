@@ -48,4 +48,4 @@ export SCRATCHNET_GIT_COMMIT
 
 # Two runs at a time, each process on one thread (BLAS, OpenMP, TensorFlow), as in the reference run.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
-exec .venv/bin/python -m scratchnet.bench.quickstart --profile "$SCRATCHNET_BENCH_PROFILE" "$@"
+exec "$VENV/bin/python" -m scratchnet.bench.quickstart --profile "$SCRATCHNET_BENCH_PROFILE" "$@"

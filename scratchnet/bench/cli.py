@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from scratchnet.bench.cases.registry import CASES, select_cases
 from scratchnet.bench import frameworks
 from scratchnet.bench.store.schema import FRAMEWORKS, MODES
+from scratchnet.bench.store.write_errors import is_write_error, write_error_line
 
 
 def _csv_list(text: str) -> list[str]:
@@ -117,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
                     "both in lockstep on the case's training rows and batch order, compare every weight after "
                     "every step, and print the verdict: pass, or the first step and weight where they part and "
                     "what the pattern usually means. TARGET is path/to/file.py:factory or "
-                    "package.module:factory (the protocol: scratchnet/bench/foreign.py). Exit 0 pass, 1 fail, "
+                    "package.module:factory (the protocol: scratchnet/bench/parity/foreign.py). Exit 0 pass, 1 fail, "
                     "2 bad input.")
     chk.add_argument("target", help="path/to/file.py:factory or package.module:factory")
     chk.add_argument("--case", required=True, help="the case whose data, batch size and order are used")
@@ -140,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _case_file_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--case-file", action="append", default=[], metavar="TOML",
-                        help="add the cases of this TOML file (repeatable; see scratchnet/bench/casefile.py)")
+                        help="add the cases of this TOML file (repeatable; see scratchnet/bench/cases/casefile.py)")
 
 
 def _user_cases(args) -> list:
@@ -325,6 +328,14 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _inside(filename, directory) -> bool:
+    """``filename`` is ``directory`` or lies under it."""
+    if not filename:
+        return False
+    path, folder = Path(os.path.abspath(filename)), Path(os.path.abspath(directory))
+    return path == folder or folder in path.parents
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = _parser().parse_args(argv)
@@ -332,7 +343,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                "check": _cmd_check}[args.command]
     try:
         return handler(args)
-    except (ValueError, FileNotFoundError) as exc:
+    except OSError as exc:
+        directory = getattr(args, "out", None) or getattr(args, "results", None)
+        if directory is not None and is_write_error(exc) and _inside(exc.filename, directory):
+            resume = shlex.join(["scratchnet-bench", *(sys.argv[1:] if argv is None else argv)])
+            print(f"scratchnet-bench {args.command}: error: {write_error_line(exc, directory, resume)}", file=sys.stderr)
+            return 2
+        if isinstance(exc, FileNotFoundError):  # an input that is not there
+            print(f"scratchnet-bench {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        raise
+    except ValueError as exc:
         print(f"scratchnet-bench {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -135,6 +135,21 @@ def _framework_messages_to(log: Path):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The quick start's phases 2-4; a results directory that cannot be written ends it with one line
+    (:mod:`scratchnet.bench.store.write_errors`) naming the command that resumes."""
+    try:
+        return _main(argv)
+    except OSError as exc:
+        from scratchnet.bench.store.write_errors import is_write_error, write_error_line
+
+        if not is_write_error(exc):
+            raise
+        results = Path(__file__).resolve().parents[2] / "results"
+        print(f"bench.sh: error: {write_error_line(exc, results, 'bash scripts/bench.sh')}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scratchnet.bench.quickstart", description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default=os.environ.get("SCRATCHNET_BENCH_PROFILE", "fast"),
                         choices=("fast", "full"))
@@ -167,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     say(f"runs: {summary.done} run, {summary.skipped} already recorded ({clock_text(time.monotonic() - started)})")
 
     machine = f"{os.uname().nodename}-{args.profile}"
+    import importlib.util
+
     if args.no_asv:
         say("[3/4] asv: skipped (--no-asv)")
+    elif importlib.util.find_spec("asv") is None:
+        say("[3/4] asv: skipped (asv is not installed: pip install -e .[bench])")
     elif summary.done == 0 and _read(results / ASV_CODE_FILE) == code:
         say(f"[3/4] asv: already ran on this code (results/asv/{machine}/), nothing new ran: skipped")
     else:

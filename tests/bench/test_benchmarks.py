@@ -49,10 +49,16 @@ def test_fast_profile_is_the_documented_subset(bench):
     assert _param_cases(modules, "Time") == list(profiles.FAST_TIME_CASES)
     assert modules["bench_memory"].Memory.params[0] == list(profiles.FAST_MEMORY_CASES)
     assert modules["common"].SEEDS == 2
-    # every framework runs at least one fast case (sklearn cannot express the tutorial ones)
+    # every framework runs at least one fast case (sklearn cannot express the tutorial ones); an
+    # optional framework that is not installed says so on every case, with its install command
     from scratchnet.bench.frameworks import get_adapter
+    from scratchnet.bench.store.schema import NOT_INSTALLED_PHRASE
     for fw in modules["common"].FRAMEWORKS:
-        assert any(get_adapter(fw).supports(CASES[c]) is None for c in cases), fw
+        reasons = [get_adapter(fw).supports(CASES[c]) for c in cases]
+        if any(r and NOT_INSTALLED_PHRASE in r for r in reasons):
+            assert all(r and NOT_INSTALLED_PHRASE in r and "pip install" in r for r in reasons), (fw, reasons)
+        else:
+            assert any(r is None for r in reasons), (fw, reasons)
 
 
 def test_unknown_profile_is_refused(bench):

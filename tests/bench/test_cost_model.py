@@ -289,3 +289,36 @@ def test_a_per_step_ratio_within_noise_is_not_called_a_win(tmp_path):
     assert text.startswith("Per optimizer step, scratchnet is faster than its parity-checked Keras twin in 0 of 1 "
                            "step-dominated cases (within noise in 1: the 95 % interval of the ratio includes 1×; "
                            "Keras/scratchnet cost per step: 1×")
+
+
+class _SteadyTrainer(_SyntheticTrainer):
+    """The synthetic trainer without its outliers."""
+
+    def train_epoch(self, X, Y, batch_size=None):
+        self.calls.append(X.shape[0] // batch_size)
+        return self.overhead + self.calls[-1] * self.per_step
+
+
+def test_fast_profile_reuses_the_runs_recorded_epochs_as_the_own_length():
+    """The fast profile times the short epochs only when the run recorded two epochs or more of a long
+    own length; the own length's figure is the median of the recorded epochs after the first."""
+    effort = cost_model.PROFILE_EFFORT["fast"]
+    recorded = [9.0, 0.3 + 1000 * 1e-4, 0.3 + 1000 * 1e-4 * 1.02, 0.3 + 1000 * 1e-4 * 0.98]  # epoch 1 traces
+    trainer = _SteadyTrainer(0.3, 1e-4, batch=32)
+    columns = measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
+                                 steps_per_epoch=1000, seconds_per_epoch=0.4, recorded=lambda: recorded, **effort)
+    assert set(trainer.calls) == {1}  # no epoch of 1000 steps was trained again
+    assert columns["seconds_per_step"] == pytest.approx(1e-4, rel=1e-6)  # through (1, 0.3001) and the median
+    assert columns["cost_model_steps"] == "1/1000"
+    # a run of one recorded epoch (its first: tracing) or a short own length still times every length
+    for steps, seen in ((1000, recorded[:1]), (4, recorded)):
+        trainer = _SteadyTrainer(0.3, 1e-4, batch=32)
+        measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
+                           steps_per_epoch=steps, seconds_per_epoch=0.4, recorded=lambda: seen, **effort)
+        assert steps in trainer.calls
+    # the full profile never reuses
+    trainer = _SteadyTrainer(0.3, 1e-4, batch=32)
+    measure_cost_model(trainer.train_epoch, np.zeros((100, 3)), np.zeros((100, 1)), batch_size=32,
+                       steps_per_epoch=1000, seconds_per_epoch=0.4, recorded=lambda: recorded,
+                       **cost_model.PROFILE_EFFORT["full"])
+    assert 1000 in trainer.calls

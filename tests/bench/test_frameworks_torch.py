@@ -12,6 +12,8 @@ from scratchnet.bench.running.runner import dataset_for, run_case
 
 from lockstep import lockstep_drift  # tests/bench/lockstep.py (pytest puts tests/bench on sys.path)
 
+pytestmark = pytest.mark.torch  # the CI step with the torch extra runs these (-m torch)
+
 needs_torch = pytest.mark.skipif(not pytorch.torch_available(), reason=pytorch.NOT_INSTALLED)
 
 

@@ -185,7 +185,9 @@ class KerasAdapter:
     name = "keras"
 
     def supports(self, case: Case) -> str | None:
-        return None
+        from scratchnet.bench.parity.keras_twin import keras_missing
+
+        return keras_missing()
 
     def setting_for(self, case: Case, dataset: Dataset, results_dir=None,
                     keras_steps_per_execution: int | None = None) -> tuple[int, bool, float]:
@@ -211,7 +213,9 @@ class KerasDefaultAdapter:
     timing_budget = (KERAS_DEFAULT_MIN_EPOCHS, KERAS_DEFAULT_BUDGET_SECONDS)
 
     def supports(self, case: Case) -> str | None:
-        return None
+        from scratchnet.bench.parity.keras_twin import keras_missing
+
+        return keras_missing()
 
     def prepare(self, case: Case, dataset: Dataset, initial_weights, mode: str, seed: int,
                 **options) -> KerasTrainer:

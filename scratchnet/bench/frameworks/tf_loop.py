@@ -52,6 +52,10 @@ CANDIDATES = (calibration.Candidate("jit_compile=False"), calibration.Candidate(
 
 
 def unsupported_reason(case: Case) -> str | None:
+    from scratchnet.bench.parity.keras_twin import keras_missing
+
+    if keras_missing():
+        return keras_missing()
     try:
         maths = case_maths(case)
     except ValueError as exc:

@@ -87,9 +87,12 @@ MIN_ROUNDS = 2       # timed rounds when the case's own epoch is too costly for 
 # The effort per profile (cases.profiles): the full profile's is the defaults above; the quick
 # start's halves what the measurement costs, which on its largest case (6,700 steps an epoch) is as
 # much as the training itself.
-PROFILE_EFFORT = {"fast": {"rounds": 2, "budget": 3.0, "min_seconds": 0.3, "min_rounds": 1},
+# The fast profile also reuses the run's own recorded epochs as the case's own length
+# (``reuse_recorded``, :class:`CostProbe`) instead of timing that length again: on california-2-3-1
+# (6,700 steps an epoch) that was keras-default's warm-up and round, ~14 s a run.
+PROFILE_EFFORT = {"fast": {"rounds": 2, "budget": 3.0, "min_seconds": 0.3, "min_rounds": 1, "reuse_recorded": True},
                   "full": {"rounds": ROUNDS, "budget": BUDGET_SECONDS, "min_seconds": MIN_SECONDS,
-                           "min_rounds": MIN_ROUNDS}}
+                           "min_rounds": MIN_ROUNDS, "reuse_recorded": False}}
 
 COST_COLUMNS = ("seconds_per_step", "epoch_overhead_seconds", "cost_model_steps", "cost_model_note")
 
@@ -170,19 +173,32 @@ class CostProbe:
     ``finish()`` runs what is left -- the base rounds not yet run, then more rounds while the timed
     ones total less than ``min_seconds`` (up to ``MAX_ROUNDS``) -- and returns the columns
     (``COST_COLUMNS``). In a round the case's own length comes last, so the epoch after a round
-    follows one of its own length."""
+    follows one of its own length.
+
+    ``recorded`` (with ``reuse_recorded``): the run's recorded epoch times so far, first epoch
+    included. When the case's own length is the long one (at least ``LONG_MIN_STEPS`` steps) and
+    the run has recorded two epochs or more, that length is not timed again: its figure is the
+    median of the recorded epochs after the first -- the run's ``seconds_per_epoch``, the very
+    figure the model is checked against -- and only the short epochs are timed."""
 
     def __init__(self, train_epoch: Callable[..., float], X: np.ndarray, Y: np.ndarray, *, batch_size: int,
                  steps_per_epoch: int, seconds_per_epoch: float, rounds: int = ROUNDS,
                  budget: float = BUDGET_SECONDS, min_seconds: float = MIN_SECONDS, min_rounds: int = MIN_ROUNDS,
-                 between: Callable[[], object] = lambda: None, lead_in_below: int = LEAD_IN_BELOW) -> None:
+                 between: Callable[[], object] = lambda: None, lead_in_below: int = LEAD_IN_BELOW,
+                 reuse_recorded: bool = False, recorded: Callable[[], Sequence[float]] = lambda: ()) -> None:
         self.lengths = plan_lengths(steps_per_epoch, seconds_per_epoch, rounds=rounds, budget=budget)
         self.rounds = plan_rounds(steps_per_epoch, seconds_per_epoch, rounds=rounds, budget=budget,
                                   min_rounds=min_rounds)
-        self._order = sorted(self.lengths, key=lambda m: (m == steps_per_epoch, m))
+        own = int(steps_per_epoch)
+        self.reused = (reuse_recorded and own == max(self.lengths) and own >= LONG_MIN_STEPS
+                       and len(recorded()) >= 2)
+        self._recorded = recorded
+        self._order = sorted((m for m in self.lengths if not (self.reused and m == own)),
+                             key=lambda m: (m == steps_per_epoch, m))
+        self._own = own
         self._train_epoch, self._batch, self._between = train_epoch, batch_size, between
         self._min_seconds, self._lead_in_below = min_seconds, lead_in_below
-        self._data = {m: epoch_rows(X, Y, m, batch_size) for m in self.lengths}
+        self._data = {m: epoch_rows(X, Y, m, batch_size) for m in self._order}
         self.times: dict[int, list[float]] = {m: [] for m in self.lengths}
         self.rounds_run, self.timed_seconds = 0, 0.0
         self.note = ""  # why the measurement stopped early
@@ -222,7 +238,9 @@ class CostProbe:
             return _nan_columns(self.note)
         if diverged():
             return _nan_columns("training diverged during the cost-model epochs")
-        median = {m: float(np.median(v)) for m, v in self.times.items()}
+        median = {m: float(np.median(v)) for m, v in self.times.items() if v}
+        if self.reused:
+            median[self._own] = float(np.median(list(self._recorded())[1:]))
         if not all(math.isfinite(v) and v > 0 for v in median.values()):
             return _nan_columns(f"a cost-model epoch reported no valid time: {median}")
         model = fit_cost_model(list(median), list(median.values()))
@@ -234,13 +252,15 @@ def measure_cost_model(train_epoch: Callable[..., float], X: np.ndarray, Y: np.n
                        steps_per_epoch: int, seconds_per_epoch: float, rounds: int = ROUNDS,
                        budget: float = BUDGET_SECONDS, min_seconds: float = MIN_SECONDS,
                        min_rounds: int = MIN_ROUNDS, diverged: Callable[[], bool] = lambda: False,
-                       between: Callable[[], object] = lambda: None, lead_in_below: int = LEAD_IN_BELOW) -> dict:
+                       between: Callable[[], object] = lambda: None, lead_in_below: int = LEAD_IN_BELOW,
+                       reuse_recorded: bool = False, recorded: Callable[[], Sequence[float]] = lambda: ()) -> dict:
     """The cost-model columns of one run (``COST_COLUMNS``), every round measured now with
-    ``train_epoch`` (:class:`CostProbe`). ``rounds``, ``budget``, ``min_seconds`` and ``min_rounds``
-    default to the full profile's effort; the quick start's is lighter (``PROFILE_EFFORT``)."""
+    ``train_epoch`` (:class:`CostProbe`). ``rounds``, ``budget``, ``min_seconds``, ``min_rounds`` and
+    ``reuse_recorded`` default to the full profile's effort; the quick start's is lighter (``PROFILE_EFFORT``)."""
     probe = CostProbe(train_epoch, X, Y, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                       seconds_per_epoch=seconds_per_epoch, rounds=rounds, budget=budget, min_seconds=min_seconds,
-                      min_rounds=min_rounds, between=between, lead_in_below=lead_in_below)
+                      min_rounds=min_rounds, between=between, lead_in_below=lead_in_below,
+                      reuse_recorded=reuse_recorded, recorded=recorded)
     return probe.finish(diverged)
 
 

@@ -106,6 +106,14 @@ def keras_available() -> bool:
         return False
 
 
+def keras_missing() -> str | None:
+    """None when TensorFlow/Keras are installed, else the one-line reason a contender built on them
+    is recorded ``unsupported`` with (it names the install command)."""
+    from scratchnet.bench.store.schema import NOT_INSTALLED_PHRASE
+
+    return None if keras_available() else f"TensorFlow/Keras {NOT_INSTALLED_PHRASE} (pip install -e .[bench])"
+
+
 def import_tensorflow() -> ModuleType:
     """Import TensorFlow quietly (``TF_CPP_MIN_LOG_LEVEL=2`` unless already set)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

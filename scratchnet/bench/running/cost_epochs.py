@@ -57,6 +57,7 @@ class InterleavedCosts:
         self.probe: cost_model.CostProbe | None = None
         self._expected_epochs = self._epochs
         self.gap_rounds: list[tuple[int, int]] = []  # (after recorded epoch k, rounds run there)
+        self._latest: list[float] = []  # the run's recorded epoch times, as last seen
 
     def _train_epoch(self, X: np.ndarray, Y: np.ndarray, batch_size: int) -> float:
         with self._window:
@@ -65,9 +66,11 @@ class InterleavedCosts:
     def _start(self, epoch_seconds: list[float]) -> None:
         later = epoch_seconds[1:] or epoch_seconds
         estimate = float(np.median(later))
+        self._latest = epoch_seconds
         self.probe = cost_model.CostProbe(self._train_epoch, self._X, self._Y, batch_size=self._batch,
                                           steps_per_epoch=self._steps, seconds_per_epoch=estimate,
-                                          between=self._between, **self._effort)
+                                          between=self._between, recorded=lambda: list(self._latest),
+                                          **self._effort)
         if self._budget is not None and estimate > 0:  # a timing contender stops after budget[1] seconds
             left = max(self._budget[1] - sum(epoch_seconds), 0.0)
             self._expected_epochs = min(self._epochs, max(self._budget[0],
@@ -87,6 +90,7 @@ class InterleavedCosts:
         if recorded < 2 or recorded >= self._epochs:
             return
         t0 = time.perf_counter()
+        self._latest = epoch_seconds
         if self.probe is None:
             self._start(epoch_seconds)
         before = self.probe.rounds_run
@@ -98,6 +102,7 @@ class InterleavedCosts:
 
     def finish(self, epoch_seconds: list[float]) -> dict:
         """The cost-model columns, after the rounds left (module docstring)."""
+        self._latest = epoch_seconds
         if self.probe is None:
             self._start(epoch_seconds)
         return self.probe.finish(lambda: bool(getattr(self.twin, "diverged", False)))

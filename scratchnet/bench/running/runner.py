@@ -285,7 +285,7 @@ def _cost_model(case: Case, trainer, ds: Dataset, row: dict, rec: _EpochRecorder
     return cost_model.measure_cost_model(
         train_epoch, ds.X_train, ds.y_train, batch_size=batch, steps_per_epoch=row["steps_per_epoch"],
         seconds_per_epoch=row["seconds_per_epoch"], diverged=lambda: bool(getattr(trainer, "diverged", False)),
-        between=rec.evaluate, **effort)
+        between=rec.evaluate, recorded=lambda: list(rec.epoch_seconds), **effort)
 
 
 def _run(case: Case, adapter, seed: int, mode: str, epochs: int, time_limit: float, options: dict,

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from scratchnet.bench import store
 from scratchnet.bench.measures import targets
+from scratchnet.bench.parity.keras_twin import keras_available
 from scratchnet.bench.cases.registry import CASES, Case, build_model
 from scratchnet.bench.running import cores
 from scratchnet.bench.running.environment import collect_environment
@@ -176,6 +177,7 @@ def plan(cases: Sequence[Case], frameworks: Sequence[str], modes: Sequence[str],
     st = results if isinstance(results, store.ResultStore) else store.ResultStore(results)
     done_runs, done_par = st.done_runs(), st.done_parity()
     tasks, skipped = [], 0
+    parity = parity and keras_available()  # the gate checks against Keras: none without it (README)
     for case in cases:
         if parity:
             for dtype in parity_dtypes(case):

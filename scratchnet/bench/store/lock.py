@@ -101,6 +101,11 @@ class DirectoryLock:
             return
         try:
             self._acquire_file()
+        except OSError as exc:
+            self._thread_lock.release()
+            if exc.filename is None:  # a full disk fails pwrite without a name: name the lock file
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
+            raise
         except BaseException:
             self._thread_lock.release()
             raise
