@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The committed reference run (results/): every registered case with scratchnet, keras (calibrated),
+# The committed reference run (results/): every registered case with scratchnet, scratchnet-jit, keras (calibrated),
 # tf-loop, torch, keras-default and sklearn, 5 seeds, parity mode; native mode for the five real-data cases; the
 # claim-sensitivity variants with scratchnet and sklearn. Then the report and the README headline.
 #
@@ -9,7 +9,7 @@
 # report's environment section records both settings. Resumes: delete the tables to start afresh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export SCRATCHNET_EXTRAS=${SCRATCHNET_EXTRAS:-bench,test,torch}  # the torch contender is part of the reference
+export SCRATCHNET_EXTRAS=${SCRATCHNET_EXTRAS:-bench,test,torch,jit}  # the torch and scratchnet-jit contenders are part of the reference
 source scripts/_venv.sh
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2} KERAS_HOME=${KERAS_HOME:-$PWD/.cache/keras}
 export MPLCONFIGDIR=${MPLCONFIGDIR:-$PWD/.cache/matplotlib}

@@ -4,7 +4,8 @@ an optional framework that is not installed would need.
 Importing keras writes ~/.keras and matplotlib writes a font cache; both go to a temporary
 directory here. Markers (pyproject.toml) name what a test needs beyond the library:
 
-* ``tf`` -- TensorFlow/Keras (the ``bench`` extra); ``torch`` -- PyTorch (the ``torch`` extra).
+* ``tf`` -- TensorFlow/Keras (the ``bench`` extra); ``torch`` -- PyTorch (the ``torch`` extra);
+  ``jit`` -- numba (the ``jit`` extra, the scratchnet-jit contender).
   A marked test is skipped, with the install command as its reason, when its framework is not
   installed, so ``bash scripts/test.sh`` passes with any subset of the optional frameworks.
   ``-m "not tf"`` deselects the TensorFlow tests outright (the library-only path, README).
@@ -25,6 +26,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 OPTIONAL = {
     "tf": (("tensorflow", "keras"), "TensorFlow/Keras are not installed (pip install -e .[bench])"),
     "torch": (("torch",), "torch is not installed (pip install -e .[torch])"),
+    "jit": (("numba",), "numba is not installed (pip install -e .[jit])"),
 }
 
 

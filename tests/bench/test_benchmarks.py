@@ -71,7 +71,7 @@ def test_track_and_time_benchmarks_share_parameters(bench):
     for track, time in ((modules["bench_tutorials"].TutorialTrack, modules["bench_tutorials"].TutorialTime),
                         (modules["bench_realdata"].RealDataTrack, modules["bench_realdata"].RealDataTime)):
         assert track.params == time.params
-        assert track.params[1] == ["scratchnet", "keras", "tf-loop", "torch", "keras-default", "sklearn"]
+        assert track.params[1] == ["scratchnet", "scratchnet-jit", "keras", "tf-loop", "torch", "keras-default", "sklearn"]
         for name in ("track_test_mse", "track_train_mse", "track_convergence_epochs", "track_seconds_to_target",
                      "track_probe_prediction"):
             assert callable(getattr(track, name))
@@ -139,7 +139,7 @@ def test_cost_model_benchmarks_read_the_recorded_parts(bench, monkeypatch):
     from scratchnet.bench.cases import profiles
 
     assert cases == ["perceptron", "california-2-3-1"] and set(cases) <= set(profiles.FAST_CASES)
-    assert fws == ["scratchnet", "keras", "tf-loop", "torch", "keras-default", "sklearn"]
+    assert fws == ["scratchnet", "scratchnet-jit", "keras", "tf-loop", "torch", "keras-default", "sklearn"]
     summary = {("perceptron", "keras"): {"seconds_per_step": 2e-4, "epoch_overhead_seconds": 0.04}}
     bench_obj = cost.CostModel()
     assert bench_obj.track_seconds_per_step(summary, "perceptron", "keras") == 2e-4

@@ -7,7 +7,8 @@ statuses (``ok``/``diverged``/``timeout``/``error``/``unsupported``), divergence
 
 Contract
 --------
-An **adapter** (one module each: ``scratchnet``, ``keras`` (calibrated best), ``tf-loop`` (a
+An **adapter** (one module each: ``scratchnet``, ``scratchnet-jit`` (its formulas compiled with numba,
+optional, :mod:`.scratchnet_jit`), ``keras`` (calibrated best), ``tf-loop`` (a
 hand-written TensorFlow loop, :mod:`.tf_loop`), ``torch`` (PyTorch, optional, :mod:`.pytorch`),
 ``keras-default``, ``sklearn``; user networks register their own) has::
 
@@ -106,6 +107,7 @@ class Adapter(Protocol):
 # name -> (module, attribute) of the built-in adapters, imported on first use
 _BUILTIN_PATHS: dict[str, tuple[str, str]] = {
     "scratchnet": (".scratchnet", "ADAPTER"),
+    "scratchnet-jit": (".scratchnet_jit", "ADAPTER"),
     "keras": (".keras", "ADAPTER"),
     "tf-loop": (".tf_loop", "ADAPTER"),
     "torch": (".pytorch", "ADAPTER"),
@@ -123,7 +125,7 @@ def names() -> tuple[str, ...]:
 
 
 def is_builtin(name: str) -> bool:
-    """True for the built-in contenders (scratchnet, keras, tf-loop, torch, keras-default, sklearn)."""
+    """True for the built-in contenders (scratchnet, scratchnet-jit, keras, tf-loop, torch, keras-default, sklearn)."""
     return name in _BUILTIN_PATHS
 
 

@@ -62,6 +62,8 @@ def parity_blocks(res: Results) -> list[Block]:
 FORMULA_NOTES: dict[tuple[str, str], str] = {
     ("keras", ""): "Keras itself (the gate above)",
     ("keras-default", ""): "Keras itself, default execution",
+    ("scratchnet-jit", ""): "scratchnet's formulas compiled with numba: exp/tanh and summation order are not "
+                            "NumPy's, rounding only",
     ("tf-loop", ""): "Keras' arithmetic in Keras' order, hand-written in TensorFlow",
     ("torch", "sgd"): "same maths; PyTorch keeps b = m b + g and steps w -= lr b (Keras: v = m v - lr g, w += v): "
                       "rounding only",

@@ -44,7 +44,7 @@ Conventions:
 """
 from __future__ import annotations
 
-FRAMEWORKS = ("scratchnet", "keras", "tf-loop", "torch", "keras-default", "sklearn")  # = frameworks.BUILTINS
+FRAMEWORKS = ("scratchnet", "scratchnet-jit", "keras", "tf-loop", "torch", "keras-default", "sklearn")  # = frameworks.BUILTINS
 MODES = ("parity", "native")
 STATUSES = ("ok", "diverged", "error", "timeout", "unsupported")
 # in the message of an "unsupported" run of an optional framework that is absent (e.g. torch), so
@@ -117,6 +117,8 @@ RUN_COLUMNS = (
     "execution",               # the execution setting the run used, e.g. "eager, 1 thread"
     "calibration_timings",     # every candidate's seconds per step, e.g. "eager=212us; compile=190us"
     "calibration_seconds",     # wall time of that calibration (once per case and dtype, cached)
+    "compile_seconds",         # scratchnet-jit: its first compiled call in the run's process (numba compiling,
+                               # or loading its on-disk cache), outside every timed figure
 )
 # A grid variant's run also records one "grid_<key>" column per varied setting
 # (scratchnet.bench.cases.sweep.grid_columns); such columns are text and may vary between tables.
@@ -192,7 +194,7 @@ NUMERIC_COLUMNS = INTEGER_COLUMNS | frozenset({
     "peak_memory_mb", "tracemalloc_peak_mb", "memory_floor_mb", "train_loss", "test_loss", "train_mse", "test_mse", "target_loss", "seconds_to_target",
     "epoch_seconds", "grad_error", "max_abs_weight_drift", "max_rel_weight_drift", "max_loss_diff", "grad_tol",
     "weight_tol", "scratchnet_loss", "keras_loss", "max_abs_weight_diff", "max_rel_weight_diff", "claim_test_mse",
-    "foreign_parity_drift", "epoch_overhead_seconds", "calibration_seconds",
+    "foreign_parity_drift", "epoch_overhead_seconds", "calibration_seconds", "compile_seconds",
     "tax_seconds_per_epoch", "reference_seconds_per_epoch", "framework_tax", "gemm_seconds_per_epoch", "gemm_share",
 })
 FLAG_COLUMNS = frozenset({"passed", "equivalent", "foreign_parity_passed"})
