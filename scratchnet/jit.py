@@ -373,6 +373,7 @@ class CompiledTrainer:
         self._kind, self._flags, consts = self._optimizer_constants(opt)
         self.c = np.array([0.0, 1.0, LEAKY_RELU_SLOPE, opt.learning_rate, *consts, 0.0], dtype=self.dtype)
         self._buffers: dict[tuple[int, int], tuple] = {}
+        self._constants_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self.compile_seconds = float("nan")
         self.diverged = False
 
@@ -416,22 +417,40 @@ class CompiledTrainer:
             self._buffers[key] = (np.empty(batch * n_out, t), *(np.empty(batch * self._units, t) for _ in range(3)))
         return self._buffers[key]
 
+    def _targets(self, Y: np.ndarray) -> np.ndarray:
+        """``Y`` as the model's (rows, outputs) targets in its dtype; no copy when it already is one."""
+        Y = np.asarray(Y)
+        if Y.ndim == 2 and Y.shape[1] == self.model.output_dim and Y.dtype == self.dtype and Y.flags.c_contiguous:
+            return Y
+        return np.ascontiguousarray(self.model.loss.prepare_targets(Y, self.model.output_dim), dtype=self.dtype)
+
+    def _epoch_constants(self, n: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """(the identity order of ``n`` rows, Adam's step sizes or zeros): the step sizes are computed
+        per epoch (they follow the iteration count), the rest kept between epochs of one length."""
+        key = (n, steps)
+        if key not in self._constants_cache:
+            self._constants_cache = {key: (np.arange(n, dtype=np.int64), np.zeros(steps, dtype=self.dtype))}
+        identity, zeros = self._constants_cache[key]
+        return identity, (self._alphas(steps) if self._kind == OPT_ADAM else zeros)
+
     def train_epoch(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None = None,
                     order: np.ndarray | None = None) -> float:
         """One compiled epoch of ``model.fit(X[order], Y[order], batch_size, epochs=1, shuffle=False)``;
-        returns the epoch's mean batch loss (weighted by rows), NaN/inf when it diverged."""
-        X = np.ascontiguousarray(X, dtype=self.dtype)
-        Y = np.ascontiguousarray(self.model.loss.prepare_targets(np.asarray(Y), self.model.output_dim),
-                                 dtype=self.dtype)
+        returns the epoch's mean batch loss (weighted by rows), NaN/inf when it diverged. The Python
+        around the compiled call copies nothing that is already in shape (a few µs an epoch)."""
+        if not (isinstance(X, np.ndarray) and X.dtype == self.dtype and X.ndim == 2 and X.flags.c_contiguous):
+            X = np.ascontiguousarray(X, dtype=self.dtype)
+        Y = self._targets(Y)
         n = X.shape[0]
         batch = n if batch_size is None else min(int(batch_size), n)
-        order = np.arange(n, dtype=np.int64) if order is None else np.ascontiguousarray(order, dtype=np.int64)
-        steps = -(-order.size // batch)
+        steps = -(-n // batch)
+        identity, alphas = self._epoch_constants(n, steps)
+        order = identity if order is None else np.ascontiguousarray(order, dtype=np.int64)
         s1, s2 = self._state()
         first = not np.isfinite(self.compile_seconds)
         t0 = time.perf_counter()
         total, taken = _train_epoch(X, Y, order, batch, self.model._params, self.model._grads, self.layers,
-                                    self._loss, self._kind, s1, s2, self.c, self._alphas(steps), self._flags,
+                                    self._loss, self._kind, s1, s2, self.c, alphas, self._flags,
                                     *self._scratch(batch, X.shape[1], Y.shape[1]))
         if first:
             self.compile_seconds = time.perf_counter() - t0

@@ -100,9 +100,26 @@ def ok_values(runs: pd.DataFrame, column: str, **match: str) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
+DETAIL_LINK = re.compile(r"Full table \((\d+) rows, (\d+) columns\): \[tables/([\w.-]+)\]\(tables/[\w.-]+\)")
+
+
+def inline_detail_tables(markdown: str, out: Path) -> str:
+    """The markdown with each detail-table link replaced by its CSV as the pipe table it summarises
+    (checking the CSV is there, with the rows and columns the link states)."""
+    from scratchnet.bench.report.blocks import Table
+    from scratchnet.bench.report.render_markdown import _md_table
+
+    def table(match: re.Match) -> str:
+        frame = pd.read_csv(out / "tables" / match.group(3), dtype=str, keep_default_na=False)
+        assert frame.shape == (int(match.group(1)), int(match.group(2))), match.group(0)
+        return _md_table(Table(tuple(frame.columns), tuple(map(tuple, frame.to_numpy()))))
+
+    return DETAIL_LINK.sub(table, markdown)
+
+
 def render(directory: Path, out: Path) -> tuple[ReportPaths, str]:
     paths = build_report(directory, out)
-    return paths, paths.markdown.read_text(encoding="utf-8")
+    return paths, inline_detail_tables(paths.markdown.read_text(encoding="utf-8"), out)
 
 
 @pytest.fixture(scope="module")
@@ -415,16 +432,15 @@ def check_html(paths: ReportPaths) -> list[np.ndarray]:
     files = sorted((paths.markdown.parent / "figures").glob("*.png"))
     assert len(checker.images) == len(files) == len(paths.figures)
     decoded = []
-    for src in checker.images:
-        prefix = "data:image/png;base64,"
-        assert src.startswith(prefix)
-        image = mpimg.imread(io.BytesIO(base64.b64decode(src[len(prefix):])), format="png")
+    for src in checker.images:  # linked beside the page, as the markdown links them
+        assert src.startswith("figures/") and (paths.html.parent / src).is_file()
+        image = mpimg.imread(paths.html.parent / src, format="png")
         assert image.shape[0] > 0 and image.shape[1] > 0
         decoded.append(image)
     return decoded
 
 
-def test_html_is_self_contained_with_one_image_per_figure(full):
+def test_html_links_one_image_per_figure(full):
     paths, _ = full
     images = check_html(paths)
     runs = load_runs()
@@ -619,7 +635,8 @@ def test_default_out_dir_writes_only_report_files(tmp_path):
     (d / "figures" / "notes.txt").write_text("keep me")
     paths = build_report(d)
     assert paths.markdown == d / "REPORT.md" and paths.html == d / "report.html"
-    assert {p.name for p in d.iterdir()} == before | {"REPORT.md", "report.html", "figures"}
+    assert {p.name for p in d.iterdir()} == before | {"REPORT.md", "report.html", "NOTES.md", "figures", "tables"}
+    assert {p.suffix for p in (d / "tables").iterdir()} == {".csv"}
     figure_files = {p.name for p in (d / "figures").iterdir()}
     assert figure_files == {p.name for p in paths.figures} | {"notes.txt"}
     leftovers = [p for p in d.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
@@ -628,7 +645,8 @@ def test_default_out_dir_writes_only_report_files(tmp_path):
 
 def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    paths, first = render(FIXTURE, out)
+    paths = build_report(FIXTURE, out)
+    first = paths.markdown.read_text(encoding="utf-8")
 
     def refuse(src, dst):
         raise OSError("disk full (simulated)")
@@ -643,30 +661,6 @@ def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path, monkeypat
 
 
 # --------------------------------------------------------------------------- headline
-
-
-def test_headline_numbers_recomputed_from_fixture():
-    from scratchnet.bench.report import headline
-
-    runs = load_runs()
-    # housing_sgd is the only equivalent case whose parity passed; it is summarised in parity mode
-    group = runs[(runs["status"] == "ok") & (runs["case"] == "housing_sgd") & (runs["mode"] == "parity")]
-    med = lambda fw, col: group[group["framework"] == fw][col].median()  # noqa: E731
-    step = med("keras", "seconds_per_step") / med("scratchnet", "seconds_per_step")
-    epoch = med("keras", "seconds_per_epoch") / med("scratchnet", "seconds_per_epoch")
-    fmt = lambda r: f"{r:.0f}×" if r >= 100 else f"{r:.3g}×"  # noqa: E731
-    text = headline(FIXTURE)
-    # both spend > 50 % of the modelled epoch in steps: the case is step-dominated for the pair
-    assert text.startswith(f"Per optimizer step, scratchnet is faster than its parity-checked Keras twin in "
-                           f"{int(step > 1)} of 1 step-dominated cases (Keras/scratchnet cost per step: "
-                           f"{fmt(step)}; step-dominated")
-    assert (f"Keras also pays a fixed {fmt_time(med('keras', 'epoch_overhead_seconds'))} per epoch whatever the "
-            f"epoch's length (median over cases; scratchnet {fmt_time(med('scratchnet', 'epoch_overhead_seconds'))})"
-            in text)
-    assert f"per epoch, over all 1 comparable cases: Keras/scratchnet {fmt(epoch)} (per step" in text
-    assert f"(per step: median {fmt(step)})" in text
-    sn_mse = ok_values(runs, "test_mse", case="housing_sgd", mode="parity", framework="scratchnet")
-    assert f"test MSE {mse4(float(np.median(sn_mse)))} (scratchnet)" in text
 
 
 def test_update_readme_rewrites_only_between_markers(tmp_path):

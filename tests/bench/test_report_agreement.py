@@ -15,14 +15,17 @@ FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
 
 
 def _with_contenders(res, factor_by_framework):
+    """Copies of scratchnet's parity runs and their epochs under other names, test MSE scaled."""
     sn = res.runs[(res.runs["framework"] == "scratchnet") & (res.runs["mode"] == "parity")]
-    extra = []
+    sn_epochs = res.epochs[(res.epochs["framework"] == "scratchnet") & (res.epochs["mode"] == "parity")]
+    runs, epochs = [res.runs], [res.epochs]
     for fw, factor in factor_by_framework.items():
-        rows = sn.copy()
-        rows["framework"] = fw
-        rows["test_mse"] = pd.to_numeric(rows["test_mse"]) * factor
-        extra.append(rows)
-    return dataclasses.replace(res, runs=pd.concat([res.runs, *extra], ignore_index=True))
+        for frame, out in ((sn, runs), (sn_epochs, epochs)):
+            rows = frame.copy()
+            rows["framework"] = fw
+            rows["test_mse"] = pd.to_numeric(rows["test_mse"]) * factor
+            out.append(rows)
+    return dataclasses.replace(res, runs=pd.concat(runs, ignore_index=True), epochs=pd.concat(epochs, ignore_index=True))
 
 
 def test_each_contender_is_paired_seed_by_seed_with_its_formula_note():

@@ -50,8 +50,19 @@ def _claim(**kw) -> cl.Claim:
 
 
 def _md(blocks) -> str:
-    """Rendered markdown with its backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", render_markdown(blocks))
+    """Rendered markdown with its backslash escapes removed; detail tables shown whole (as their CSV holds them)."""
+    import dataclasses
+
+    from scratchnet.bench.report.blocks import Collapsed, Columns, Folded, Table
+
+    def whole(block):
+        if isinstance(block, Table):
+            return dataclasses.replace(block, csv="")
+        if isinstance(block, (Folded, Columns, Collapsed)):
+            return dataclasses.replace(block, blocks=tuple(whole(b) for b in block.blocks))
+        return block
+
+    return re.sub(r"\\(.)", r"\1", render_markdown([whole(b) for b in blocks]))
 
 
 def _details(blocks) -> tuple:

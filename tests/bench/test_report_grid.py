@@ -13,8 +13,10 @@ from scratchnet.bench.cases.sweep import expand
 
 
 def test_grid_figure_and_same_host_ratios(tmp_path):
+    from test_report import inline_detail_tables  # tests/bench is on sys.path
+
     results = tmp_path / "r"
-    variants = expand([CASES["neuron3-batch-tanh"]], {"learning_rate": ["0.05", "0.5"]})
+    variants = expand([CASES["neuron3-batch-tanh"]], {"learning_rate": ["0.05", "0.2", "0.5"]})
     run_suite(variants, frameworks=("scratchnet",), n_seeds=2, results_dir=results, parity=False, epochs=3,
               progress=False)
     runs = pd.read_csv(results / "runs.csv")
@@ -28,12 +30,12 @@ def test_grid_figure_and_same_host_ratios(tmp_path):
     pd.concat([epochs, epochs.assign(framework="keras")]).to_csv(results / "epochs.csv", index=False)
 
     paths = build_report(results, tmp_path / "out")
-    md = paths.markdown.read_text()
+    md = inline_detail_tables(paths.markdown.read_text(), tmp_path / "out")
     grid = md.split("## Grids", 1)[1].split("\n## ", 1)[0]
     names = [p.name for p in paths.figures]
     assert "grid_neuron3-batch-tanh-learning-rate.png" in names
     rows = [line for line in grid.splitlines() if line.startswith("| neuron3-batch-tanh")]
-    assert len(rows) == 4  # 2 frameworks x 2 learning rates
+    assert len(rows) == 6  # 2 frameworks x 3 learning rates
     assert any("keras" in r and "learning\\_rate=0.5" in r for r in rows)
     speed = md.split("## Speed", 1)[1].split("\n## ", 1)[0]
     for name in (v.name for v in variants):
@@ -43,3 +45,14 @@ def test_grid_figure_and_same_host_ratios(tmp_path):
         # the ratio cell starts with the ratio, its CI follows
         assert "@ fast-box" in host_rows[0] and re.search(r"\| 4× (\[|n/a)", host_rows[0]), host_rows[0]
         assert "@ slow-box" in host_rows[1] and re.search(r"\| 400× (\[|n/a)", host_rows[1]), host_rows[1]
+
+
+def test_a_grid_of_two_settings_has_its_table_but_no_figure(tmp_path):
+    """No figure with fewer than three points: two learning rates are a table row pair, not a line."""
+    results = tmp_path / "r"
+    variants = expand([CASES["neuron3-batch-tanh"]], {"learning_rate": ["0.05", "0.5"]})
+    run_suite(variants, frameworks=("scratchnet",), n_seeds=1, results_dir=results, parity=False, epochs=2,
+              progress=False)
+    paths = build_report(results, tmp_path / "out")
+    assert not [p for p in paths.figures if p.name.startswith("grid_")]
+    assert (tmp_path / "out" / "tables" / "grid.csv").is_file()

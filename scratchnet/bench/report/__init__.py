@@ -14,8 +14,8 @@ Contract
   single seed, a missing or malformed optional file) is rendered, never raised.
 * Writes into ``out_dir`` (default: ``results_dir``): ``REPORT.md``
   (GitHub-flavoured markdown, pipe tables), ``report.html`` (one self-contained
-  file: inline CSS, figures embedded as base64 PNG data URIs) and
-  ``figures/*.png``. Every file is written atomically (temp file in the same
+  file: inline CSS, figures embedded as base64 PNG data URIs),
+  ``figures/*.png`` and ``NOTES.md`` (the run's dates, commits, machine and checks). Every file is written atomically (temp file in the same
   directory, then ``os.replace``). PNGs in ``figures/`` that follow the
   package's naming scheme but were not produced by this call are removed, so
   the folder always matches the report.
@@ -42,14 +42,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scratchnet.bench.report.blocks import images_in
+from scratchnet.bench.report.blocks import detail_tables, images_in
 from scratchnet.bench.report.content import compose
 from scratchnet.bench.report.headline_text import headline
+from scratchnet.bench.report.notes import notes_markdown
 from scratchnet.bench.report.readme import update_readme
 from scratchnet.bench.report.render_html import render_html
 from scratchnet.bench.report.render_markdown import render_markdown
 from scratchnet.bench.report.tables import load_results
-from scratchnet.bench.report.writing import write_atomic, write_figures
+from scratchnet.bench.report.writing import write_atomic, write_figures, write_tables
 
 __all__ = ["ReportPaths", "build_report", "headline", "update_readme"]
 
@@ -75,14 +76,17 @@ def build_report(results_dir: str | Path = "results",
     """
     source = Path(results_dir)
     target = Path(out_dir) if out_dir is not None else source
-    blocks = compose(load_results(source))
+    res = load_results(source)
+    blocks = compose(res)
     images = images_in(blocks)
     names = [image.name for image in images]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"report sections produced figures with the same name: {duplicates}")
     figures = write_figures(target / "figures", images)
+    write_tables(target / "tables", detail_tables(blocks))
     markdown_path, html_path = target / "REPORT.md", target / "report.html"
+    write_atomic(target / "NOTES.md", notes_markdown(res).encode("utf-8"))
     write_atomic(markdown_path, render_markdown(blocks).encode("utf-8"))
     write_atomic(html_path, render_html(blocks, TITLE).encode("utf-8"))
     return ReportPaths(markdown=markdown_path, html=html_path, figures=figures)

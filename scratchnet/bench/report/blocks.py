@@ -46,6 +46,7 @@ class Table:
     groups: tuple[tuple[str, int], ...] = ()
     short: tuple[str, ...] = ()
     anchor: str = ""  # HTML id ("" for none)
+    csv: str = ""     # a detail table: written to tables/<csv>, the report shows a link (build_report)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,17 @@ def fold(blocks: Sequence[Block]) -> list[Block]:
     return [Folded(blocks[0].text, tuple(blocks[1:]))]
 
 
+def detail_tables(blocks: Iterable[Block]) -> list[Table]:
+    """Every Table of ``blocks`` marked ``csv``, folded sections included, in document order."""
+    out: list[Table] = []
+    for block in blocks:
+        if isinstance(block, Table) and block.csv:
+            out.append(block)
+        elif isinstance(block, (Folded, Columns, Collapsed)):
+            out.extend(detail_tables(block.blocks))
+    return out
+
+
 def images_in(blocks: Iterable[Block]) -> list[Image]:
     """Every Image of ``blocks``, folded sections included, in document order."""
     out: list[Image] = []
@@ -111,13 +123,26 @@ def kv(label: str, value: str) -> tuple[Part, ...]:
     return (("b", f"{label}:"), f" {value}")
 
 
+def collapse_identical(rows: Sequence[tuple[str, ...]], column: int) -> list[tuple[str, ...]]:
+    """Rows equal but for ``column`` (a framework's name) become one row naming them all, in order."""
+    merged: dict[tuple[str, ...], list[str]] = {}
+    for row in rows:
+        key = row[:column] + row[column + 1:]
+        merged.setdefault(key, []).append(row[column])
+    return [key[:column] + (", ".join(names),) + key[column:] for key, names in merged.items()]
+
+
 def table_block(headers: Sequence[str], rows: Iterable[Sequence[str]],
                 groups: Sequence[tuple[str, int]] = (), short: Sequence[str] = (),
-                anchor: str = "") -> Table:
+                anchor: str = "", csv: str = "", collapse: int | None = None) -> Table:
+    """A ``Table`` of text cells. ``csv``: a detail table (written to ``tables/<csv>``, linked);
+    ``collapse``: the column whose rows are merged when all other cells agree (:func:`collapse_identical`)."""
     rows = tuple(tuple(str(c) for c in r) for r in rows)
+    if collapse is not None:
+        rows = tuple(collapse_identical(rows, collapse))
     if short and len(short) != len(headers):
         raise ValueError(f"short headers: {len(short)} for {len(headers)} columns")
     if groups and sum(span for _, span in groups) != len(headers):
         spanned = sum(span for _, span in groups)
         raise ValueError(f"header groups span {spanned} of {len(headers)} columns")
-    return Table(tuple(headers), rows, tuple(groups), tuple(short), anchor)
+    return Table(tuple(headers), rows, tuple(groups), tuple(short), anchor, csv)

@@ -205,7 +205,8 @@ def _sensitivity(res: Results, claims: Sequence[cl.Claim]) -> list[Block]:
              "the same rule."),
     ]
     if rows:
-        blocks.append(table_block(("Claim", "Case", "Variant", "Median (scratchnet)", "Runs ok", "Verdict"), rows))
+        blocks.append(table_block(("Claim", "Case", "Variant", "Median (scratchnet)", "Runs ok", "Verdict"), rows,
+                                  csv="claims_sensitivity.csv"))
     blocks.append(Image(FIGURE_NAME, "Claims against the settings the posts leave open", _figure(panels)))
     return blocks
 

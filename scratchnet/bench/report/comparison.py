@@ -89,7 +89,7 @@ def speed_blocks(res: Results) -> list[Block]:
                 "parity check passed. Keras setting: the steps_per_execution and jit_compile "
                 "the runs used (keras: the fastest in its calibration, see keras_calibration.json; "
                 "keras-default: compile()'s defaults).")
-    return [Heading(2, "Speed"), note, table_block(headers, rows, header_groups, short)]
+    return [Heading(2, "Speed"), note, table_block(headers, rows, header_groups, short, csv="speed.csv")]
 
 
 def ok_test_mse(res: Results, case: str, mode: str, fw: str) -> np.ndarray:
@@ -140,4 +140,4 @@ def significance_blocks(res: Results) -> list[Block]:
     if not rows:
         return [Heading(2, "Test MSE significance"), note,
                 para("No pair of frameworks whose runs can differ was recorded.")]
-    return [Heading(2, "Test MSE significance"), note, table_block(headers, rows)]
+    return [Heading(2, "Test MSE significance"), note, table_block(headers, rows, csv="significance.csv")]

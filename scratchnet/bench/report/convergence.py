@@ -187,8 +187,8 @@ def convergence_blocks(res: Results) -> list[Block]:
     ]
     if res.runs.empty:
         return [*blocks, para("No run recorded.")]
-    blocks += [Heading(3, "Targets"), table_block(TARGET_HEADERS, _target_rows(res)),
-               Heading(3, "Epochs to target"), table_block(HEADERS, _group_rows(res))]
+    blocks += [Heading(3, "Targets"), table_block(TARGET_HEADERS, _target_rows(res), csv="targets.csv"),
+               Heading(3, "Epochs to target"), table_block(HEADERS, _group_rows(res), csv="epochs_to_target.csv")]
     improving = still_improving_cases(res)
     if improving:
         blocks += [para("Still improving at the last epoch for most seeds (the epoch budget, not "

@@ -62,26 +62,36 @@ def _framework_runs(res: Results, timed: Results, case: str, fw: str) -> tuple[s
     return primary, runs
 
 
-def case_costs(res: Results) -> pd.DataFrame:
-    """One row per main case and framework with a cost model (module docstring)."""
-    rows = []
-    timed = same_host_runs(res)  # one host's runs per case
+def _groups(res: Results, timed: Results, every_mode: bool):
+    """(case, framework, mode, modelled runs): one per case and framework, or one per mode too."""
     for case in main_cases(res):
         for fw in run_frameworks(res):
-            mode, runs = _framework_runs(res, timed, case, fw)
-            if runs.empty:
-                continue
-            o = runs["epoch_overhead_seconds"].to_numpy(dtype=float)
-            s = runs["seconds_per_step"].to_numpy(dtype=float)
-            n = runs["steps_per_epoch"].to_numpy(dtype=float)
-            measured = runs["seconds_per_epoch"].to_numpy(dtype=float)
-            predicted = predicted_epoch_seconds(o, s, n)
-            rows.append({"case": case, "mode": mode, "framework": fw, "runs": len(runs),
-                         "steps_per_epoch": float(np.median(n)), "seconds_per_epoch": float(np.median(measured)),
-                         "predicted_seconds_per_epoch": float(np.median(predicted)),
-                         "model_error": float(np.median(predicted) / np.median(measured) - 1.0),
-                         "seconds_per_step": float(np.median(s)), "epoch_overhead_seconds": float(np.median(o)),
-                         "step_share": _share(runs)})
+            if every_mode:
+                for mode in modes_of(res, case):
+                    yield case, fw, mode, _modelled(select(timed.runs, case=case, mode=mode, framework=fw))
+            else:
+                yield case, fw, *_framework_runs(res, timed, case, fw)
+
+
+def case_costs(res: Results, every_mode: bool = False) -> pd.DataFrame:
+    """One row per main case and framework with a cost model (module docstring); with
+    ``every_mode``, one per (case, framework, mode): the groups the model's check covers."""
+    rows = []
+    timed = same_host_runs(res)  # one host's runs per case
+    for case, fw, mode, runs in _groups(res, timed, every_mode):
+        if runs.empty:
+            continue
+        o = runs["epoch_overhead_seconds"].to_numpy(dtype=float)
+        s = runs["seconds_per_step"].to_numpy(dtype=float)
+        n = runs["steps_per_epoch"].to_numpy(dtype=float)
+        measured = runs["seconds_per_epoch"].to_numpy(dtype=float)
+        predicted = predicted_epoch_seconds(o, s, n)
+        rows.append({"case": case, "mode": mode, "framework": fw, "runs": len(runs),
+                     "steps_per_epoch": float(np.median(n)), "seconds_per_epoch": float(np.median(measured)),
+                     "predicted_seconds_per_epoch": float(np.median(predicted)),
+                     "model_error": float(np.median(predicted) / np.median(measured) - 1.0),
+                     "seconds_per_step": float(np.median(s)), "epoch_overhead_seconds": float(np.median(o)),
+                     "step_share": _share(runs)})
     return pd.DataFrame(rows, columns=list(CASE_COST_COLUMNS))
 
 
@@ -149,10 +159,12 @@ def _cost_figure(costs: pd.DataFrame) -> Image | None:
     return Image(COST_FIGURE, caption, png(fig), anchor="cost-model-figure")
 
 
-def _framework_row(fw: str, rows: pd.DataFrame, ratios: pd.DataFrame) -> tuple[str, ...]:
-    worst = rows.iloc[int(np.argmax(np.abs(rows["model_error"].to_numpy(dtype=float))))]
+def _framework_row(fw: str, rows: pd.DataFrame, ratios: pd.DataFrame, checked: pd.DataFrame) -> tuple[str, ...]:
+    """The framework's costs over ``rows`` (a case each) and the model's check over ``checked``
+    (a (case, mode) group each)."""
+    worst = checked.iloc[int(np.argmax(np.abs(checked["model_error"].to_numpy(dtype=float))))]
     mine = ratios[(ratios["framework"] == fw) & ratios["step_dominated"]]["step_ratio"].to_numpy(dtype=float)
-    errors = np.abs(rows["model_error"].to_numpy(dtype=float))
+    errors = np.abs(checked["model_error"].to_numpy(dtype=float))
     return (fw, str(len(rows)),
             f"{fmt_cost(median_of(rows['epoch_overhead_seconds'].to_numpy(dtype=float)))} "
             f"({fmt_cost(rows['epoch_overhead_seconds'].min())} to {fmt_cost(rows['epoch_overhead_seconds'].max())})",
@@ -160,7 +172,8 @@ def _framework_row(fw: str, rows: pd.DataFrame, ratios: pd.DataFrame) -> tuple[s
             fmt_ratio(median_of(mine)) + f" ({mine.size} cases)" if mine.size else NA,
             f"{median_of(errors):.0%}; within {MODEL_TOLERANCE:.0%}: {int(np.sum(errors <= MODEL_TOLERANCE))} "
             f"of {errors.size}",
-            f"{worst['case']}: {fmt_time(worst['predicted_seconds_per_epoch'])} predicted, "
+            f"{worst['case']}{'' if worst['mode'] == 'parity' else ' (' + worst['mode'] + ')'}: "
+            f"{fmt_time(worst['predicted_seconds_per_epoch'])} predicted, "
             f"{fmt_time(worst['seconds_per_epoch'])} measured ({worst['model_error']:+.0%})")
 
 
@@ -172,17 +185,19 @@ def cost_blocks(res: Results) -> list[Block]:
         return [heading, para("No run recorded a cost model (epoch_overhead_seconds, seconds_per_step).")]
     ratios = step_ratios(res)
     headers = ("Framework", "Cases", "Fixed cost per epoch: median (range)", "Cost per step (range)",
-               "Per step ÷ scratchnet, step-dominated cases (median)", "Model error: median |e|; cases within",
+               "Per step ÷ scratchnet, step-dominated cases (median)", "Model error: median |e|; case/mode groups within",
                "Worst case of the model check")
-    table = table_block(headers, [_framework_row(fw, costs[costs["framework"] == fw], ratios)
+    checked = case_costs(res, every_mode=True)  # the model's check: every (case, framework, mode) group
+    table = table_block(headers, [_framework_row(fw, costs[costs["framework"] == fw], ratios,
+                                                 checked[checked["framework"] == fw])
                                   for fw in dict.fromkeys(costs["framework"])], anchor="cost-model-table")
     note = para("Each run's epoch time is modelled as a fixed cost per epoch plus a cost per optimizer step, "
                 "both measured after training from extra epochs of several lengths timed as the run's own "
                 "epochs were (definitions: scratchnet/bench/measures/cost_model.py); "
                 f"{BELOW_NOISE}: a part whose fit came out negative, below the timing noise. "
                 "The check: the model's epoch time, "
-                "overhead + steps per epoch × per step, against the median epoch time the run recorded "
-                "(medians over seeds, per case, primary mode). A case is step-dominated for a pair when "
+                "overhead + steps per epoch × per step, against the median epoch time the runs recorded "
+                "(medians over seeds, per case and mode: native mode included). A case is step-dominated for a pair when "
                 f"steps take at least {STEP_DOMINATED_SHARE:.0%} of both frameworks' modelled epochs.")
     figure = _cost_figure(costs)
     return [heading, *( [figure] if figure else []), table, note]

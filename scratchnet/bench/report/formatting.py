@@ -37,7 +37,8 @@ def fmt_int(x: float) -> str:
 
 
 def _three_digits(value: float) -> str:
-    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    """Three significant digits at most (1174 -> "1170"): what the timing noise supports."""
+    return f"{float(f'{value:.3g}'):.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def fmt_time(seconds: float) -> str:

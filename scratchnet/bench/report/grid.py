@@ -20,6 +20,7 @@ from scratchnet.bench.report.formatting import fmt_mse
 from scratchnet.bench.report.plotting import framework_color
 from scratchnet.bench.report.tables import Results, ok_runs, run_frameworks
 
+MIN_POINTS = 3  # a grid figure needs at least this many settings of its key (fewer: the table alone)
 PREFIX = "grid_"
 METRIC = "test_mse"
 STYLES = ("-", "--", ":", "-.")
@@ -106,12 +107,14 @@ def grid_blocks(res: Results) -> list[Block]:
         for key in varied:
             png, table_rows = _figure(sub, base, key, [k for k in varied if k != key], fws)
             slug = re.sub(r"[^a-z0-9]+", "-", f"{base}-{key}".lower()).strip("-")
-            figures.append(Image(f"grid_{slug}.png", f"{base}: test MSE against {key}", png))
+            if sub[f"{PREFIX}{key}"].replace("", np.nan).nunique() >= MIN_POINTS:  # a line, not a dot or two
+                figures.append(Image(f"grid_{slug}.png", f"{base}: test MSE against {key}", png))
             if key == varied[0]:
                 rows.extend(table_rows)
-    table = table_block(("Base case", "Other settings", "Framework", "Setting", "ok runs", "Median test MSE"), rows)
-    blocks.append(figures[0])  # the first figure shown; the others and the table behind one line each
+    table = table_block(("Base case", "Other settings", "Framework", "Setting", "ok runs", "Median test MSE"), rows,
+                        csv="grid.csv")
+    blocks.extend(figures[:1])  # the first figure shown; the others behind one line
     if len(figures) > 1:
         blocks.append(Collapsed(f"The other {len(figures) - 1} grid figures", tuple(figures[1:])))
-    blocks.append(Collapsed(f"Median test MSE at every grid setting ({len(rows)} rows)", (table,)))
+    blocks.append(table)
     return blocks

@@ -1,17 +1,23 @@
-"""The headline: the report's main numbers in a few clauses, computed from the tables only.
+"""The headline: one small table and at most three short sentences, computed from the tables only.
 
-``headline(results_dir) -> str`` (what the README quotes: one sentence) and ``headline_blocks(res)``
-(the report's Headline section: the Keras comparison as a paragraph, then one bullet per further
-topic) share the clauses of ``_headline_parts(res)``.
+One generator for every place the answer is shown -- the README (between its headline markers),
+the terminal at the end of ``bash scripts/bench.sh`` and the report's Headline section:
 
-Speed leads with the cost PER STEP (``report.costs``): the median Keras/scratchnet ratio of the
-cost of one optimizer step over the step-dominated cases (``costs.STEP_DOMINATED_SHARE``), then
-each framework's fixed cost per epoch in its own clause -- the reason per-epoch ratios on tiny
-cases are large -- and only then the per-epoch ratio over all comparable cases, with the per-step
-median beside it. "Faster per step" counts the cases whose per-step ratio's 95 % bootstrap interval
-lies above 1x (:func:`step_verdicts`); a ratio near 1x whose interval includes it is said to be no
-clear difference, not a win or a loss. Comparable: the case is equivalent and its parity check passed; each case in
-its primary mode. Tables without a cost model (older runs) get the per-epoch sentence alone.
+* :func:`headline_table` -- one row per framework: its cost per optimizer step against scratchnet
+  (median over the step-dominated comparable cases, "3.1× faster" / "2.8× slower"), its fixed cost
+  per epoch (median over cases), its parity (Keras: the parity gate; the others: in how many cases
+  every seed's test MSE after epoch 1 is within ``AGREE_TOL`` of scratchnet's) and the cases it is
+  fastest per epoch in.
+* :func:`headline_sentences` -- Keras against scratchnet per step, Keras' fixed cost per epoch and
+  what it does to the per-epoch ratio, and the fastest contender per step against scratchnet.
+
+Rules the tests hold on the generated text: each sentence at most ``MAX_SENTENCE`` characters;
+the faster side is the subject and a ratio is never below 1×; ratios and times with 2-3
+significant digits (:func:`~scratchnet.bench.report.formatting.fmt_ratio`, ``fmt_time``).
+"Faster per step in k of n cases" counts a case only when the 95 % bootstrap interval of its
+per-step ratio lies on the faster side of 1× (:func:`step_verdicts`). Comparable: the case is
+equivalent and its parity check passed. Step-dominated: steps take at least half of both
+frameworks' modelled epoch (``costs.STEP_DOMINATED_SHARE``).
 """
 from __future__ import annotations
 
@@ -19,27 +25,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scratchnet.bench.report.blocks import Block, Bullets, Heading, para
-from scratchnet.bench.report.comparison import ok_test_mse
-from scratchnet.bench.report.costs import STEP_DOMINATED_SHARE, case_costs, step_ratios
-from scratchnet.bench.report.formatting import fmt_mse, fmt_ratio, fmt_time
+
+from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.costs import case_costs, step_ratios
+from scratchnet.bench.report.formatting import DASH, fmt_ratio, fmt_time
 from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
 from scratchnet.bench.report.parity_table import parity_state
-from scratchnet.bench.report.stats import ratio_of_medians
-from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, by_host, case_meta, case_order,
-    finite_values, is_equivalent, load_results, main_cases, keras_setting, main_host, median_of, modes_of,
-    ok_runs, run_frameworks, select, setting_text)
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, finite_values, is_equivalent,
+                                            load_results, main_cases, median_of, ok_runs, primary_mode,
+                                            run_frameworks, select)
+
+MAX_SENTENCE = 200
+NO_RESULT = "No comparable runs recorded yet."
+TABLE_COLUMNS = ("framework", "per step vs scratchnet", "fixed cost per epoch", "parity", "fastest per epoch")
 
 
 def _comparable(res: Results, case: str) -> bool:
     return is_equivalent(res, case) is not False and parity_state(res, case)[0] == "pass"
-
-
-def _span(values: np.ndarray) -> str:
-    if values.size == 1:
-        return fmt_ratio(float(values[0]))
-    return (f"median {fmt_ratio(float(np.median(values)))}, range {fmt_ratio(float(values.min()))} to "
-            f"{fmt_ratio(float(values.max()))}")
 
 
 def step_verdicts(rows: pd.DataFrame) -> tuple[int, int, int]:
@@ -54,215 +56,156 @@ def step_verdicts(rows: pd.DataFrame) -> tuple[int, int, int]:
     return int(faster.sum()), int(slower.sum()), int(r.size - faster.sum() - slower.sum())
 
 
-def _verdict_detail(slower: int, level: int) -> str:
-    """The cases that are not 'faster' (:func:`step_verdicts`), as the start of a parenthesis."""
-    parts = ([f"slower in {slower}"] if slower else []) + (
-        [f"within noise in {level}: the 95 % interval of the ratio includes 1×"] if level else [])
-    return "; ".join(parts) + "; " if parts else ""
-
-
-def _cost_clauses(res: Results) -> list[str]:
-    """Per-step ratio first, then the fixed costs, then the per-epoch ratio (module docstring)."""
-    costs = case_costs(res)
+def _compared(res: Results) -> pd.DataFrame:
+    """``step_ratios`` on the comparable cases."""
     ratios = step_ratios(res)
-    if ratios.empty:
-        return []
-    keras = ratios[(ratios["framework"] == "keras") & ratios["case"].map(lambda c: _comparable(res, c))]
-    if keras.empty:
-        return []
-    parts = []
-    dom = keras[keras["step_dominated"]]
-    if len(dom):
-        r = dom["step_ratio"].to_numpy(dtype=float)
-        faster, slower, level = step_verdicts(dom)
-        parts.append(f"per optimizer step, scratchnet is faster than its parity-checked Keras twin in "
-                     f"{faster} of {r.size} step-dominated cases ({_verdict_detail(slower, level)}"
-                     f"Keras/scratchnet cost per step: {_span(r)}; step-dominated: steps take at least "
-                     f"{STEP_DOMINATED_SHARE:.0%} of both frameworks' epoch time)")
-    overhead = {fw: median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
-                for fw in ("keras", REFERENCE_FRAMEWORK)}
-    fixed = keras[~keras["step_dominated"]]
-    text = (f"Keras also pays a fixed {fmt_time(overhead['keras'])} per epoch whatever the epoch's length "
-            f"(median over cases; scratchnet {fmt_time(overhead[REFERENCE_FRAMEWORK])})")
-    if len(fixed):
-        e = fixed["epoch_ratio"].to_numpy(dtype=float)
-        s = fixed["step_ratio"].to_numpy(dtype=float)
-        text += (f", which is why it is {fmt_ratio(float(e.min()))} to {fmt_ratio(float(e.max()))} slower per "
-                 f"epoch on the {e.size} cases where that fixed cost dominates (median "
-                 f"{fmt_ratio(float(np.median(e)))}; per step there: median {fmt_ratio(float(np.median(s)))})")
-    parts.append(text)
-    e = keras["epoch_ratio"].to_numpy(dtype=float)
-    s = keras["step_ratio"].to_numpy(dtype=float)
-    parts.append(f"per epoch, over all {e.size} comparable cases: Keras/scratchnet {_span(e)} "
-                 f"(per step: median {fmt_ratio(float(np.median(s)))})")
-    return parts
+    return ratios[ratios["case"].map(lambda c: _comparable(res, c))] if len(ratios) else ratios
 
 
-def _other_cost_clauses(res: Results) -> list[str]:
-    """Per framework besides scratchnet and keras: per step on its step-dominated cases, its
-    fixed cost per epoch, and per epoch over every case it timed."""
-    costs = case_costs(res)
-    ratios = step_ratios(res)
-    clauses = []
+def _versus(ratio: float) -> str:
+    """A ratio other/scratchnet as the other side's speed: "3.1× faster" or "2.8× slower" (never < 1×)."""
+    if not np.isfinite(ratio):
+        return DASH
+    if abs(ratio - 1) < 0.005:
+        return "same"
+    return f"{fmt_ratio(1 / ratio)} faster" if ratio < 1 else f"{fmt_ratio(ratio)} slower"
+
+
+def _fastest_per_epoch(res: Results) -> dict[str, tuple[int, int]]:
+    """framework -> (cases where its median epoch is the shortest, cases it ran), primary mode."""
+    wins: dict[str, list[int]] = {}
+    for case in main_cases(res):
+        runs = ok_runs(select(res.runs, case=case, mode=primary_mode(res, case)))
+        medians = {fw: median_of(finite_values(select(runs, framework=fw)["seconds_per_epoch"]))
+                   for fw in run_frameworks(res)}
+        medians = {fw: m for fw, m in medians.items() if np.isfinite(m)}
+        for fw in medians:
+            wins.setdefault(fw, [0, 0])[1] += 1
+        if medians:
+            wins[min(medians, key=medians.get)][0] += 1
+    return {fw: (w, n) for fw, (w, n) in wins.items()}
+
+
+AGREE_TOL = 1e-6  # a case "agrees" when every seed's test MSE after epoch 1 is within this of scratchnet's
+
+
+def _agreeing_cases(res: Results, fw: str) -> tuple[int, int]:
+    """(cases whose epoch-1 test MSE agrees with scratchnet's for every seed, cases compared): the
+    first epoch, before a float32 or ReLU net's rounding differences can grow into other minima."""
+    ep = select(res.epochs, mode="parity")
+    ep = ep[pd.to_numeric(ep["epoch"], errors="coerce") == 1]
+    agree = compared = 0
+    for case in main_cases(res):
+        rows = ep[ep["case"] == case]
+        a = rows[rows["framework"] == fw].set_index("seed")["test_mse"]
+        b = rows[rows["framework"] == REFERENCE_FRAMEWORK].set_index("seed")["test_mse"]
+        seeds = a.index.intersection(b.index)
+        if not len(seeds):
+            continue
+        rel = np.abs(pd.to_numeric(a[seeds]).to_numpy(dtype=float) / pd.to_numeric(b[seeds]).to_numpy(dtype=float) - 1)
+        compared += 1
+        agree += int(bool(np.all(rel <= AGREE_TOL)))
+    return agree, compared
+
+
+def _parity_cell(res: Results, fw: str) -> str:
+    if fw == REFERENCE_FRAMEWORK:
+        return "reference"
+    if fw == "keras":
+        states = [parity_state(res, c)[0] for c in main_cases(res)]
+        checked = [s for s in states if s != "not checked"]
+        return f"gate passed: {checked.count('pass')} of {len(checked)}" if checked else "not checked"
+    agree, compared = _agreeing_cases(res, fw)
+    return f"same MSE: {agree} of {compared}" if compared else DASH
+
+
+def headline_table(res: Results) -> pd.DataFrame:
+    """One row per framework (module docstring), as text, columns ``TABLE_COLUMNS``."""
+    ratios, costs = _compared(res), case_costs(res)
+    wins = _fastest_per_epoch(res)
+    rows = []
     for fw in run_frameworks(res):
-        if fw in (REFERENCE_FRAMEWORK, "keras"):
+        if fw not in wins:
             continue
-        mine = ratios[ratios["framework"] == fw]
-        if mine.empty:
-            continue
-        rows = mine[mine["step_dominated"]]
-        dom = rows["step_ratio"].to_numpy(dtype=float)
-        e = mine["epoch_ratio"].to_numpy(dtype=float)
-        overhead = median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
-        faster, slower, level = step_verdicts(rows)
-        step = (f"faster per step in {faster} of {dom.size} step-dominated cases "
-                f"({_verdict_detail(slower, level)}{fw}/scratchnet median {fmt_ratio(float(np.median(dom)))})"
-                if dom.size else "no case is step-dominated for the pair")
-        clauses.append(f"against {fw}, scratchnet is {step}; {fw} pays a fixed {fmt_time(overhead)} per epoch, "
-                       f"and is slower per epoch in {int(np.sum(e > 1))} of {e.size} cases (median "
-                       f"{fmt_ratio(float(np.median(e)))})")
-    return clauses
+        mine = ratios[(ratios["framework"] == fw) & ratios["step_dominated"]] if len(ratios) else ratios
+        step = "—" if fw == REFERENCE_FRAMEWORK else (
+            f"{_versus(float(np.median(mine['step_ratio'])))} ({len(mine)} cases)" if len(mine) else DASH)
+        fixed = median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
+        won, ran = wins[fw]
+        rows.append((fw, step, fmt_time(fixed), _parity_cell(res, fw), f"{won} of {ran} cases"))
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
-def _headline_parts(res: Results) -> tuple[list[str], list[str]]:
-    """(lead, rest): the Keras comparison's clauses, then one clause per further topic (Keras'
-    calibrated settings, each other framework, each tutorial claim, the failures)."""
-    lead = _cost_clauses(res)
-    if lead:
-        lead[0] = lead[0][0].upper() + lead[0][1:]
-        rest = [c for c in [_keras_settings_clause(res)] if c] + _other_cost_clauses(res)
+def _pair_sentence(fw: str, rows: pd.DataFrame) -> str:
+    """``fw`` against scratchnet per step on ``rows`` (step-dominated), the faster side as subject."""
+    r = float(np.median(rows["step_ratio"]))
+    faster, slower, level = step_verdicts(rows)
+    if r >= 1:
+        subject, other, ratio, wins = REFERENCE_FRAMEWORK, fw, r, faster
     else:
-        epoch = _epoch_clauses(res)
-        lead, rest = epoch[:1], epoch[1:]
-    rest += _claim_clauses(res)
+        subject, other, ratio, wins = fw, REFERENCE_FRAMEWORK, 1 / r, slower
+    tail = f"; {level} within noise" if level else ""
+    return (f"{subject} is {fmt_ratio(ratio)} faster per step than {other} in {wins} of {len(rows)} "
+            f"step-dominated cases{tail}.")
+
+
+def headline_sentences(res: Results) -> list[str]:
+    """At most three sentences (module docstring), each at most ``MAX_SENTENCE`` characters."""
+    ratios = _compared(res)
+    out = [] if ratios.empty else _speed_sentences(res, ratios)
     failed = res.runs[res.runs["status"].isin(FAILED_STATUSES)]
-    if len(failed):  # real failures are said in the headline (unsupported is by design: the header)
-        detail = ", ".join(f"{n} {s}" for s, n in failed["status"].value_counts().items())
-        rest.append(f"{len(failed)} runs failed ({detail}: see {MISSING_TITLE})")
-    return lead, rest
+    if len(failed):  # real failures are said (unsupported is by design: the report's header)
+        out = out[:2] + [f"{len(failed)} runs failed (see {MISSING_TITLE})."]
+    return out
 
 
-def _headline_text(res: Results) -> str:
-    """The report's main numbers, computed from the tables, in one sentence (the README's)."""
-    lead, rest = _headline_parts(res)
-    parts = lead + rest
-    return ("; ".join(parts) + ".") if parts else "No comparable runs recorded yet."
+def _speed_sentences(res: Results, ratios: pd.DataFrame) -> list[str]:
+    out = []
+    dom = ratios[ratios["step_dominated"]]
+    keras = dom[dom["framework"] == "keras"]
+    if len(keras):
+        out.append(_pair_sentence("keras", keras))
+    costs = case_costs(res)
+    fixed = {fw: median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
+             for fw in ("keras", REFERENCE_FRAMEWORK)}
+    tiny = ratios[(ratios["framework"] == "keras") & ~ratios["step_dominated"]]
+    if len(tiny) and np.isfinite(fixed["keras"]):
+        e = float(np.median(tiny["epoch_ratio"]))
+        faster = f"{REFERENCE_FRAMEWORK} is {fmt_ratio(e)} faster" if e >= 1 else f"Keras is {fmt_ratio(1 / e)} faster"
+        out.append(f"Keras pays {fmt_time(fixed['keras'])} per epoch before its first step "
+                   f"({REFERENCE_FRAMEWORK} {fmt_time(fixed[REFERENCE_FRAMEWORK])}): on the {len(tiny)} cases where "
+                   f"that dominates, {faster} per epoch (median).")
+    medians = {fw: float(np.median(g["step_ratio"])) for fw, g in dom.groupby("framework")}
+    if medians:
+        best = min(medians, key=medians.get)
+        if best != "keras" or not len(keras):
+            out.append(_pair_sentence(best, dom[dom["framework"] == best]))
+    return out
 
 
-def _epoch_clauses(res: Results) -> list[str]:
-    """Tables without a cost model: the per-epoch ratios alone."""
-    parts = []
-    ratios, comparable = [], []
-    for case in main_cases(res):
-        if is_equivalent(res, case) is False or parity_state(res, case)[0] != "pass":
-            continue
-        for mode in modes_of(res, case):
-            for _, runs in by_host(select(res.runs, case=case, mode=mode)):  # one host's runs per ratio
-                sn = finite_values(ok_runs(select(runs, framework="scratchnet"))["seconds_per_epoch"])
-                kr = finite_values(ok_runs(select(runs, framework="keras"))["seconds_per_epoch"])
-                if sn.size and kr.size:
-                    ratios.append(ratio_of_medians(kr, sn))
-                    comparable.append(case)
-    if ratios:
-        r = np.asarray(ratios)
-        faster = int(np.sum(r > 1))
-        parts.append(f"scratchnet trains faster per epoch than its parity-checked Keras twin in {faster} of "
-                     f"{r.size} comparable case/mode pairs (Keras/scratchnet time per epoch: median "
-                     f"{fmt_ratio(float(np.median(r)))}, range {fmt_ratio(float(r.min()))} to "
-                     f"{fmt_ratio(float(r.max()))}; no cost model recorded, so per step is unknown)")
-    settings = _keras_settings_clause(res)
-    if settings:
-        parts.append(settings)
-    return parts + _other_framework_clauses(res)
+def _markdown_table(table: pd.DataFrame) -> str:
+    head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns)
+    return "\n".join([head, *("| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False))])
 
 
-def _claim_clauses(res: Results) -> list[str]:
-    parts = []
-    for case in main_cases(res):
-        meta = case_meta(res, case)
-        if meta is None or not str(meta.get("claim", "") or "").strip() or str(meta["claim"]) == "nan":
-            continue
-        sn = ok_test_mse(res, case, "parity", "scratchnet")
-        kr = ok_test_mse(res, case, "parity", "keras")
-        pub = [c for c in case_order(res)
-               if (m := case_meta(res, c)) is not None and str(m.get("tutorial_of", "")) == case]
-        pk = ok_test_mse(res, pub[0], "parity", "keras") if pub else np.array([])
-        if not (sn.size or kr.size):
-            continue
-        text = f"{case}: test MSE {fmt_mse(median_of(sn))} (scratchnet) vs {fmt_mse(median_of(kr))} (equivalent Keras)"
-        if pk.size:
-            text += f" vs {fmt_mse(median_of(pk))} (the tutorial's published Keras model)"
-        text += f", claimed {fmt_mse(float(meta['claim_test_mse']))}"
-        parts.append(text)
-    return parts
-
-
-def _seconds(runs) -> np.ndarray:
-    return finite_values(ok_runs(runs)["seconds_per_epoch"])
-
-
-def _keras_settings_clause(res: Results) -> str:
-    """Which calibrated Keras setting won, counted over the cases (per case: the Speed section)."""
-    counts: dict[tuple[str, bool], list[str]] = {}
-    for case in main_cases(res):
-        for mode in modes_of(res, case):
-            setting = keras_setting(select(res.runs, case=case, mode=mode, framework="keras"))
-            if setting is not None:
-                counts.setdefault(setting, []).append(case)
-                break
-    if not counts:
-        return ""
-    ranked = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    items = [f"{setting_text(s)} ({cases[0] if len(cases) == 1 else f'{len(cases)} cases'})"
-             for s, cases in ranked]
-    return "Keras' fastest setting, calibrated per case (each in the Speed section): " + ", ".join(items)
-
-
-def _other_framework_clauses(res: Results) -> list[str]:
-    """Per framework besides scratchnet and keras: in how many cases scratchnet is faster
-    per epoch (each case in the first of its modes, parity first, where both have timings)."""
-    clauses = []
-    for fw in run_frameworks(res):
-        if fw in ("scratchnet", "keras"):
-            continue
-        ratios = []
-        for case in main_cases(res):
-            for mode in modes_of(res, case):
-                runs = main_host(select(res.runs, case=case, mode=mode))  # one host's runs per ratio
-                sn = _seconds(select(runs, framework="scratchnet"))
-                other = _seconds(select(runs, framework=fw))
-                if sn.size and other.size:
-                    ratios.append(ratio_of_medians(other, sn))
-                    break
-        if ratios:
-            r = np.asarray(ratios)
-            clauses.append(f"against {fw}, scratchnet is faster per epoch in {int(np.sum(r > 1))} "
-                           f"of {r.size} cases ({fw}/scratchnet median "
-                           f"{fmt_ratio(float(np.median(r)))})")
-    return clauses
+def headline_markdown(res: Results) -> str:
+    """The table and the sentences as markdown (README, terminal)."""
+    sentences = headline_sentences(res)
+    if _compared(res).empty:
+        return " ".join([NO_RESULT, *sentences])
+    return _markdown_table(headline_table(res)) + "\n\n" + " ".join(sentences)
 
 
 def headline(results_dir: str | Path = "results") -> str:
-    """The report's headline sentence for ``results_dir`` (what the README quotes)."""
-    return _headline_text(load_results(Path(results_dir)))
-
-
-def _sentence(clause: str, names: set[str]) -> str:
-    """The clause as a sentence: capitalised, unless it opens with a case name (kept as spelled)."""
-    first = clause.split(":")[0].split(" ")[0]
-    return (clause if first in names else clause[0].upper() + clause[1:]) + "."
+    """:func:`headline_markdown` of ``results_dir`` (what the README and the quick start show)."""
+    return headline_markdown(load_results(Path(results_dir)))
 
 
 def headline_blocks(res: Results) -> list[Block]:
-    """The Headline section: the Keras comparison as a paragraph, then one bullet per further
-    topic (the same clauses as ``headline``, laid out to be scanned)."""
-    lead, rest = _headline_parts(res)
-    if not (lead or rest):
-        return [Heading(2, "Headline"), para("No comparable runs recorded yet.")]
-    blocks: list[Block] = [Heading(2, "Headline")]
-    if lead:
-        blocks.append(para("; ".join(lead) + "."))
-    if rest:
-        names = set(case_order(res))
-        blocks.append(Bullets(tuple((_sentence(c, names),) for c in rest)))
-    return blocks
+    """The report's Headline section: the same table and sentences."""
+    sentences = headline_sentences(res)
+    if _compared(res).empty:
+        return [Heading(2, "Headline"), para(" ".join([NO_RESULT, *sentences]))]
+    table = headline_table(res)
+    return [Heading(2, "Headline"), para(" ".join(sentences)),
+            table_block(tuple(table.columns), table.itertuples(index=False))]

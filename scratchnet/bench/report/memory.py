@@ -76,4 +76,4 @@ def memory_blocks(res: Results) -> list[Block]:
         return []
     note = para("Medians over the seeds whose run finished ok; every figure is defined under "
                 "Definitions (Memory).")
-    return [Heading(2, "Memory"), note, table_block(MEMORY_HEADERS, rows)]
+    return [Heading(2, "Memory"), note, table_block(MEMORY_HEADERS, rows, csv="memory.csv")]

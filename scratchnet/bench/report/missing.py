@@ -39,7 +39,7 @@ def missing_blocks(res: Results) -> list[Block]:
         rows = [(case, fw, ", ".join(mode_label(m) for m in dict.fromkeys(g["mode"])), str(len(g)),
                  "; ".join(dict.fromkeys(str(m) for m in g["message"])) or DASH)
                 for (case, fw), g in unsupported.groupby(["case", "framework"], sort=False)]
-        table = table_block(("Case", "Framework", "Modes", "Runs", "Reason"), rows)
+        table = table_block(("Case", "Framework", "Modes", "Runs", "Reason"), rows, collapse=0)  # cases alike: one row
         blocks += [para(("b", "Unsupported by design"), f": {len(unsupported)} runs of {len(rows)} case/framework "
                         "pairs a framework cannot express exactly (recorded with the reason, never approximated)."),
                    Collapsed(f"The {len(rows)} unsupported pairs and why", (table,))]

@@ -55,7 +55,7 @@ def parity_blocks(res: Results) -> list[Block]:
     rows = [_parity_row(r) for _, r in res.parity.iterrows()]
     note = para("Same initial weights and batch order in both frameworks; gradient error before "
                  "training, weight drift after the last epoch.")
-    return [*head, note, table_block(headers, rows), *agreement_blocks(res)]
+    return [*head, note, table_block(headers, rows, csv="parity_gate.csv"), *agreement_blocks(res)]
 
 
 # Why a contender's parity-mode numbers may differ from scratchnet's (the formulas; the sizes are measured)
@@ -81,29 +81,33 @@ def _formula_note(fw: str, optimizer: str) -> str:
 
 def agreement_rows(res: Results) -> list[tuple[str, str, int, int, float]]:
     """(framework, optimizer, cases, seed pairs, max |test MSE / scratchnet's - 1|) over the main
-    cases' ok parity-mode runs, pairing each framework's run with scratchnet's of the same seed."""
+    cases' ok parity-mode runs, pairing each framework's run with scratchnet's of the same seed AT THE
+    SAME EPOCH (``epochs.csv``): a timing contender capped at 3 epochs is compared at those 3."""
     from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, main_cases, ok_runs, run_frameworks
 
     runs = ok_runs(select(res.runs, mode="parity"))
     optimizer = {c: str(o).split("(")[0].lower() for c, o in zip(res.cases["case"], res.cases["optimizer"])}
+    epochs = select(res.epochs, mode="parity")[["case", "framework", "seed", "epoch", "test_mse"]]
+    epochs = epochs.assign(seed=epochs["seed"].astype(str), test_mse=pd.to_numeric(epochs["test_mse"], errors="coerce"))
     out: dict[tuple[str, str], list] = {}
-    reference = select(runs, framework=REFERENCE_FRAMEWORK)
     for case in main_cases(res):
-        sn = select(reference, case=case).set_index("seed")["test_mse"]
+        mine = epochs[epochs["case"] == case]
+        ref = mine[mine["framework"] == REFERENCE_FRAMEWORK]
+        ok = select(runs, case=case)
         for fw in run_frameworks(res):
             if fw == REFERENCE_FRAMEWORK:
                 continue
-            other = select(runs, case=case, framework=fw).set_index("seed")["test_mse"]
-            seeds = sn.index.intersection(other.index)
-            if not len(seeds):
+            seeds = set(select(ok, framework=fw)["seed"].astype(str)) & set(
+                select(ok, framework=REFERENCE_FRAMEWORK)["seed"].astype(str))
+            other = mine[(mine["framework"] == fw) & mine["seed"].isin(seeds)]
+            pairs = other.merge(ref, on=["seed", "epoch"], suffixes=("", "_ref"))
+            if pairs.empty:
                 continue
-            a = pd.to_numeric(other[seeds], errors="coerce").to_numpy(dtype=float)
-            b = pd.to_numeric(sn[seeds], errors="coerce").to_numpy(dtype=float)
-            rel = np.abs(a / b - 1.0)
+            rel = np.abs(pairs["test_mse"].to_numpy(dtype=float) / pairs["test_mse_ref"].to_numpy(dtype=float) - 1.0)
             entry = out.setdefault((fw, optimizer.get(case, "")), [set(), 0, 0.0])
             entry[0].add(case)
-            entry[1] += len(seeds)
-            entry[2] = max(entry[2], float(np.nanmax(rel)) if rel.size else math.nan)
+            entry[1] += pairs["seed"].nunique()
+            entry[2] = max(entry[2], float(np.nanmax(rel)) if np.isfinite(rel).any() else math.nan)
     return [(fw, opt, len(v[0]), v[1], v[2]) for (fw, opt), v in out.items()]
 
 
@@ -115,8 +119,8 @@ def agreement_blocks(res: Results) -> list[Block]:
     table = [(fw, opt or DASH, str(n_cases), str(n_pairs), fmt_sci(worst), _formula_note(fw, opt) or DASH)
              for fw, opt, n_cases, n_pairs, worst in rows]
     return [Heading(3, "Every contender against scratchnet in parity mode"),
-            para("Same initial weights and batch order; the largest relative difference of the final test MSE "
-                 "from scratchnet's run of the same seed, per framework and optimizer. Where a framework's "
+            para("Same initial weights and batch order; the largest relative difference of the test MSE from "
+                 "scratchnet's run of the same seed after the same epoch, per framework and optimizer. Where a framework's "
                  "formula differs from Keras', the difference is measured here, not hidden by a tolerance."),
             table_block(("Framework", "Optimizer", "Cases", "Seed pairs", "Max |test MSE / scratchnet - 1|",
                          "Why they can differ"), table)]

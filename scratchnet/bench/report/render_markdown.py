@@ -35,6 +35,8 @@ def _md_parts(parts: Iterable[Part]) -> str:
 
 
 def _md_table(table: Table) -> str:
+    if table.csv:  # a detail table: its rows are in tables/<csv>
+        return f"Full table ({len(table.rows)} rows, {len(table.headers)} columns): [tables/{table.csv}](tables/{table.csv})"
     line = lambda cells: "| " + " | ".join(_md_escape(c) for c in cells) + " |"  # noqa: E731
     sep = "|" + "|".join(" --- " for _ in table.headers) + "|"
     return "\n".join([line(table.headers), sep, *(line(r) for r in table.rows)])

@@ -80,4 +80,4 @@ def summary_blocks(res: Results) -> list[Block]:
     rows = [_summary_row(*group) for group in groups(res)]
     note = para("One row per case, mode and framework. Medians over the seeds whose run "
                  "finished ok; \"First epoch\" includes Keras' graph tracing.")
-    return [Heading(2, "Summary"), note, table_block(SUMMARY_HEADERS, rows)]
+    return [Heading(2, "Summary"), note, table_block(SUMMARY_HEADERS, rows, csv="summary.csv")]

@@ -3,14 +3,17 @@
 ``write_atomic(path, data)`` goes through ``store.atomic_write_bytes`` (temp file
 in the same directory, then ``os.replace``). ``write_figures(directory, images)``
 writes every image and removes the other PNGs of ``directory`` (the folder belongs
-to the report), so it always matches the report.
+to the report), so it always matches the report; ``write_tables`` does the same for the
+detail tables' CSV files in ``tables/``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from scratchnet.bench.store.results import atomic_write_bytes
-from scratchnet.bench.report.blocks import Image
+from scratchnet.bench.report.blocks import Image, Table
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -29,5 +32,24 @@ def write_figures(directory: Path, images: list[Image]) -> list[Path]:
     if directory.is_dir():
         for stale in sorted(directory.glob("*.png")):
             if stale.name not in keep and stale.is_file():
+                stale.unlink()
+    return paths
+
+
+def write_tables(directory: Path, tables: list[Table]) -> list[Path]:
+    """Write every detail table as ``directory/<csv>`` (its headers, its text cells); remove the other
+    CSVs of ``directory`` (the folder belongs to the report, like ``figures/``)."""
+    names = [t.csv for t in tables]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"report sections produced detail tables with the same name: {duplicates}")
+    paths = []
+    for table in tables:
+        path = directory / table.csv
+        write_atomic(path, pd.DataFrame(list(table.rows), columns=list(table.headers)).to_csv(index=False).encode())
+        paths.append(path)
+    if directory.is_dir():
+        for stale in sorted(directory.glob("*.csv")):
+            if stale not in paths and stale.is_file():
                 stale.unlink()
     return paths

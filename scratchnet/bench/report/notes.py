@@ -1,0 +1,63 @@
+"""``NOTES.md``: the run's dated facts -- when, which commits, which machine, the checks -- computed.
+
+The README states the result and links here for provenance; the report's Environment section has
+the full detail. Every line below is computed from the tables (nothing typed in), so the file is
+rewritten byte for byte with the report.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from scratchnet.bench.report.costs import MODEL_TOLERANCE, case_costs
+from scratchnet.bench.report.formatting import fmt_time
+from scratchnet.bench.report.header import _concurrency_line, _machine_line, runs_line
+from scratchnet.bench.report.parity_table import parity_state
+from scratchnet.bench.report.provenance import _started, git_text
+from scratchnet.bench.report.tables import Results, finite_values, main_cases, ok_runs, select
+
+
+def _span(res: Results) -> str:
+    stamps = _started(res.runs).dropna()
+    if stamps.empty:
+        return "unknown"
+    first, last = stamps.min(), stamps.max()
+    return f"{first.strftime('%Y-%m-%d %H:%M')} to {last.strftime('%Y-%m-%d %H:%M')} UTC"
+
+
+def _model_check(res: Results) -> str:
+    checked = case_costs(res, every_mode=True)
+    if checked.empty:
+        return "no cost model recorded"
+    parts = []
+    for fw, rows in checked.groupby("framework", sort=False):
+        errors = np.abs(rows["model_error"].to_numpy(dtype=float))
+        parts.append(f"{fw} {int(np.sum(errors <= MODEL_TOLERANCE))} of {errors.size}")
+    within = int(np.sum(np.abs(checked["model_error"].to_numpy(dtype=float)) <= MODEL_TOLERANCE))
+    return (f"{within} of {len(checked)} (case, framework, mode) groups within {MODEL_TOLERANCE:.0%} "
+            f"({', '.join(parts)})")
+
+
+def _compile_line(res: Results) -> str:
+    runs = ok_runs(select(res.runs, framework="scratchnet-jit"))
+    seconds = finite_values(runs["compile_seconds"]) if "compile_seconds" in runs else np.array([])
+    if not seconds.size:
+        return ""
+    return (f"- scratchnet-jit's first compiled call in a run's process (numba's compile, or the load of its "
+            f"on-disk cache; outside every timed figure): median {fmt_time(float(np.median(seconds)))}, "
+            f"longest {fmt_time(float(seconds.max()))} (the first compile of a dtype).\n")
+
+
+def notes_markdown(res: Results) -> str:
+    """The NOTES.md text for ``res``."""
+    cases = main_cases(res)
+    states = [parity_state(res, c)[0] for c in cases]
+    return (
+        "# Notes on this run\n\n"
+        "Written by `scratchnet-bench report` from the tables beside it; every line is computed.\n\n"
+        f"- Recorded {_span(res)}, {runs_line(res)}.\n"
+        f"- Code: {git_text(res, short=True)}.\n"
+        f"- Machine: {_machine_line(res.env)}; {_concurrency_line(res)}.\n"
+        f"- Parity gate (scratchnet against its Keras twin): {states.count('pass')} of {len(cases)} cases pass"
+        f"{'' if states.count('pass') == len(cases) else ', ' + str(states.count('fail')) + ' fail'}.\n"
+        f"- Cost model check (modelled against measured epoch time, medians over seeds): {_model_check(res)}.\n"
+        + _compile_line(res))
