@@ -7,7 +7,8 @@ Profile (environment variable ``SCRATCHNET_BENCH_PROFILE``):
 
 ``SCRATCHNET_RESULTS`` names the directory where ``setup_cache`` records the runs it makes
 (the same tables ``scratchnet-bench run`` writes, so ``scratchnet-bench report`` can turn
-them into a report); without it they go to a temporary directory.
+them into a report); without it they go to a temporary directory of their own per machine,
+environment and commit (:func:`results_dir`): rows recorded by one commit are never read for another.
 
 Every benchmark is parametrised by (case, framework), framework being each built-in adapter of
 :mod:`scratchnet.bench.frameworks` (``keras`` with its calibrated setting); a case a framework
@@ -48,7 +49,33 @@ if TIMES_ANYTHING and os.environ.get("SCRATCHNET_BENCH_PREIMPORT_TF", "1") != "0
         import_keras()
 
 SEEDS = _SEEDS[PROFILE]
-RESULTS_DIR = os.environ.get("SCRATCHNET_RESULTS") or os.path.join(tempfile.gettempdir(), "scratchnet-asv-runs")
+def _commit_key() -> str:
+    """The code being benchmarked: asv's ASV_COMMIT (set for the commit it built), else the quick
+    start's SCRATCHNET_GIT_COMMIT, else the working tree's HEAD ("+dirty" when tracked files differ)."""
+    for name in ("ASV_COMMIT", "SCRATCHNET_GIT_COMMIT"):
+        if os.environ.get(name):
+            return os.environ[name]
+    from scratchnet.bench.running.environment import git_commit
+
+    return git_commit() or "unknown"
+
+
+def results_dir() -> str:
+    """Where ``setup_cache`` records its runs: ``SCRATCHNET_RESULTS`` (the quick start's directory),
+    else one directory per machine, environment and commit -- so a run never reuses rows recorded by
+    another commit (``asv continuous A B`` measures each side anew)."""
+    if os.environ.get("SCRATCHNET_RESULTS"):
+        return os.environ["SCRATCHNET_RESULTS"]
+    import hashlib
+    import platform
+    import sys
+
+    env = os.environ.get("ASV_ENV_NAME") or sys.executable
+    key = hashlib.sha256(f"{platform.node()}|{env}|{_commit_key()}".encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), "scratchnet-asv-runs", f"{PROFILE}-{key}")
+
+
+RESULTS_DIR = results_dir()
 
 
 def cases_with(tag: str) -> list[str]:

@@ -49,6 +49,7 @@ def as_target_array(value, name: str = "y") -> np.ndarray:
 def check_finite(arr: np.ndarray, name: str) -> None:
     # a NaN or inf anywhere makes the sum non-finite: one pass and no (N, features) mask;
     # only a non-finite sum (data, or an overflowing sum of finite data) is checked element-wise
+    """Raise ValueError naming ``name`` and the NaN/inf counts when a float array holds a non-finite value."""
     if arr.dtype.kind != "f":
         return
     with np.errstate(over="ignore", invalid="ignore"):
@@ -60,6 +61,7 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 
 
 def check_same_rows(x: np.ndarray, y: np.ndarray, x_name: str = "x", y_name: str = "y") -> None:
+    """Raise ValueError when ``x`` and ``y`` differ in their number of rows (axis 0)."""
     if x.shape[0] != y.shape[0]:
         raise ValueError(
             f"{x_name} and {y_name} must have the same number of rows, got {x.shape[0]} and {y.shape[0]}"
@@ -67,6 +69,7 @@ def check_same_rows(x: np.ndarray, y: np.ndarray, x_name: str = "x", y_name: str
 
 
 def positive_int(value, name: str) -> int:
+    """``value`` as an int >= 1 (TypeError for a non-integer or bool, ValueError below 1)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     if value < 1:
@@ -82,4 +85,5 @@ def batch_size_for(value, n_rows: int, name: str = "batch_size") -> int:
 
 
 def is_finite_number(value: float) -> bool:
+    """True for a finite float (not NaN, not +-inf)."""
     return math.isfinite(value)

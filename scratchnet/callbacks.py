@@ -22,20 +22,34 @@ class Callback:
         self.params: dict = {}
 
     def set_model(self, model) -> None:
+        """Bind the model being trained (``fit`` calls this before training)."""
         self.model = model
 
     def set_params(self, params: dict) -> None:
+        """Receive ``fit``'s parameters: epochs, steps per epoch, verbose, batch_size."""
         self.params = params
 
-    def on_train_begin(self, logs: dict | None = None) -> None: ...
-    def on_train_end(self, logs: dict | None = None) -> None: ...
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Called once before the first epoch."""
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """Called once after the last epoch (or after an early stop)."""
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Called at the start of each epoch (``epoch`` counts from 0)."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Called at the end of each epoch with its logs (``loss``, metrics, ``val_*``)."""
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        """Called before each training batch (only when a subclass overrides a batch hook)."""
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Called after each training batch with ``{"loss": batch loss before the update}``."""
 
     @property
     def wants_batch_hooks(self) -> bool:
+        """True when a subclass overrides a batch hook (``fit`` then takes the per-batch path)."""
         cls = type(self)
         return (
             cls.on_train_batch_begin is not Callback.on_train_batch_begin
@@ -52,9 +66,11 @@ class History(Callback):
         self.epoch: list[int] = []
 
     def on_train_begin(self, logs=None):
+        """Start a new epoch list (the history of earlier ``fit`` calls is kept)."""
         self.epoch = []
 
     def on_epoch_end(self, epoch, logs=None):
+        """Append the epoch number and every log value."""
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
@@ -108,10 +124,12 @@ class EarlyStopping(Callback):
         return reference is None or bool(self._better(value - self.min_delta, reference))
 
     def on_train_begin(self, logs=None):
+        """Reset the patience counter and the best value."""
         self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
         self.best, self.best_weights = None, None
 
     def on_epoch_end(self, epoch, logs=None):
+        """Count epochs without improvement of ``monitor`` (by more than ``min_delta``); stop after ``patience``."""
         current = (logs or {}).get(self.monitor)
         if current is None:
             warnings.warn(
@@ -137,6 +155,7 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
+        """Report the early stop and restore the best weights when asked to."""
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:

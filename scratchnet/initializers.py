@@ -59,6 +59,7 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
+        """``{"name": ...}`` plus the parameters, enough to rebuild it (:func:`from_config`)."""
         seed = self.seed if isinstance(self.seed, int) else None
         return {"name": self.name, "seed": seed}
 
@@ -67,6 +68,7 @@ class Initializer:
 
 
 class Zeros(Initializer):
+    """w = 0."""
     name = "zeros"
 
     def _draw(self, shape, rng):
@@ -74,6 +76,7 @@ class Zeros(Initializer):
 
 
 class Ones(Initializer):
+    """w = 1."""
     name = "ones"
 
     def _draw(self, shape, rng):
@@ -95,6 +98,7 @@ class RandomUniform(Initializer):
         return rng.uniform(self.minval, self.maxval, shape)
 
     def get_config(self) -> dict:
+        """``{"name", "minval", "maxval"}``."""
         return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
 
 
@@ -113,6 +117,7 @@ class RandomNormal(Initializer):
         return rng.normal(self.mean, self.stddev, shape)
 
     def get_config(self) -> dict:
+        """``{"name", "mean", "stddev"}``."""
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 

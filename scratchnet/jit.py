@@ -400,8 +400,9 @@ class CompiledTrainer:
         t = self.dtype.type
         one, lr = t(1), t(opt._lr)
         b1, b2 = t(_optimizers._f32(opt.beta_1)), t(_optimizers._f32(opt.beta_2))
-        return np.array([lr * np.sqrt(one - np.power(b2, t(opt.iterations + 1 + k))) /
-                         (one - np.power(b1, t(opt.iterations + 1 + k))) for k in range(steps)], dtype=self.dtype)
+        step = np.arange(opt.iterations + 1, opt.iterations + 1 + steps).astype(self.dtype)  # exact below 2**24
+        # element by element the library's expression: the same pow() per element as its scalar call
+        return lr * np.sqrt(one - np.power(b2, step)) / (one - np.power(b1, step))
 
     def _state(self) -> tuple[np.ndarray, np.ndarray]:
         s = self._opt._state
@@ -429,7 +430,9 @@ class CompiledTrainer:
         per epoch (they follow the iteration count), the rest kept between epochs of one length."""
         key = (n, steps)
         if key not in self._constants_cache:
-            self._constants_cache = {key: (np.arange(n, dtype=np.int64), np.zeros(steps, dtype=self.dtype))}
+            if len(self._constants_cache) >= 8:  # bounded: a few epoch lengths (the cost model's) at most
+                self._constants_cache.clear()
+            self._constants_cache[key] = (np.arange(n, dtype=np.int64), np.zeros(steps, dtype=self.dtype))
         identity, zeros = self._constants_cache[key]
         return identity, (self._alphas(steps) if self._kind == OPT_ADAM else zeros)
 

@@ -39,32 +39,41 @@ class Layer:
         self.output_dim: int | None = None
 
     def param_shapes(self, input_dim: int) -> list[tuple[str, tuple[int, ...]]]:
+        """``[(name, shape), ...]`` of the layer's parameters for an input of ``input_dim`` features."""
         return []
 
     def init_params(self, rng: np.random.Generator, dtype) -> list[Array]:
+        """The parameters' initial values, drawn with ``rng`` in ``dtype``."""
         return []
 
     def bind(self, params: list[Array], grads: list[Array]) -> None:
+        """Take views into the model's flat weight and gradient vectors."""
         return None
 
     @property
     def weights(self) -> list[Array]:
+        """The layer's parameter arrays (views), in ``get_weights`` order."""
         return []
 
     def compute_output_dim(self, input_dim: int) -> int:
+        """The number of output features for ``input_dim`` input features."""
         return input_dim
 
     def get_config(self) -> dict:
+        """``{"class_name", "name", ...}``: enough to rebuild the layer (:func:`from_config`)."""
         return {"class_name": type(self).__name__, "name": self.name}
 
     def forward(self, x: Array, training: bool = False) -> Array:
+        """The layer's output for ``x`` (batch, inputs); ``training`` also caches what ``backward`` needs."""
         raise NotImplementedError
 
     def backward(self, grad: Array, wrt_logits: bool = False, need_input_grad: bool = True) -> Array | None:
+        """Back-propagate ``grad`` = dL/d(output): write dL/dweights into the bound views, return dL/dx."""
         raise NotImplementedError
 
     @property
     def activation_name(self) -> str:
+        """The name of the activation the layer applies ("linear" for none)."""
         return "linear"
 
 
@@ -83,6 +92,7 @@ class Input:
         self.name = name
 
     def get_config(self) -> dict:
+        """``{"class_name": "Input", "shape": [n_features], "name"}``."""
         return {"class_name": "Input", "shape": list(self.shape), "name": self.name}
 
     def __repr__(self) -> str:
@@ -122,13 +132,16 @@ class Dense(Layer):
         self._grad_kernel: Array | None = None
         self._grad_bias: Array | None = None
         self._cache: tuple[Array, Array, Array] | None = None
-        self._buffers: dict[int, tuple[Array, Array, Array, Array]] = {}
+        # per batch size: (z, a, dz, dx or None until first needed, scratch or None: see _batch_buffers)
+        self._buffers: dict[int, tuple[Array, Array, Array, Array | None, Array | None]] = {}
 
     # -- construction ---------------------------------------------------------------
     def compute_output_dim(self, input_dim: int) -> int:
+        """``units``."""
         return self.units
 
     def param_shapes(self, input_dim: int):
+        """kernel (inputs, units), then bias (units,) when ``use_bias``."""
         self.input_dim, self.output_dim = input_dim, self.units
         shapes = [("kernel", (input_dim, self.units))]
         if self.use_bias:
@@ -136,12 +149,14 @@ class Dense(Layer):
         return shapes
 
     def init_params(self, rng, dtype):
+        """The kernel and bias initializers' draws, in that order."""
         values = [self.kernel_initializer((self.input_dim, self.units), dtype, rng)]
         if self.use_bias:
             values.append(self.bias_initializer((self.units,), dtype, rng))
         return values
 
     def bind(self, params, grads):
+        """Bind kernel and bias (and their gradients) to views into the model's flat vectors."""
         self._kernel, self._grad_kernel = params[0], grads[0]
         self._kernel_T = params[0].T  # a view: follows every in-place update
         self._bias_row = None
@@ -173,13 +188,16 @@ class Dense(Layer):
 
     @property
     def weights(self):
+        """[kernel, bias], or [kernel] without a bias."""
         return [self._kernel, self._bias] if self.use_bias else [self._kernel]
 
     @property
     def activation_name(self) -> str:
+        """The activation's registered name."""
         return self.activation.name
 
     def get_config(self):
+        """units, activation, use_bias and the initializers' configs."""
         return {
             **super().get_config(),
             "units": self.units,
@@ -191,6 +209,9 @@ class Dense(Layer):
 
     # -- maths ----------------------------------------------------------------------
     def forward(self, x, training=False):
+        """a = f(z), z = x W + b  (x: (batch, inputs), W: (inputs, units), b: (units,)).
+
+        With ``training`` the step's buffers are reused and (x, z, a) cached for ``backward``."""
         if not training:
             return self.activation.forward(self.pre_activation(x))
         z, a, xw, _, scratch = self._buffers.get(x.shape[0]) or self._batch_buffers(x.shape[0])
@@ -212,6 +233,8 @@ class Dense(Layer):
         return z
 
     def backward(self, grad, wrt_logits=False, need_input_grad=True):
+        """dz = dL/da * f'(z) (or ``grad`` itself when ``wrt_logits``); dL/dW = x^T dz; dL/db = sum over the
+        batch of dz; returns dL/dx = dz W^T (None when ``need_input_grad`` is false)."""
         x, z, a = self._cache
         _, _, dz, dx, scratch = self._buffers[x.shape[0]]
         if not wrt_logits:
@@ -259,18 +282,22 @@ class Activation(Layer):
 
     @property
     def activation_name(self) -> str:
+        """The activation's registered name."""
         return self.activation.name
 
     def get_config(self):
+        """``{"class_name": "Activation", "activation", "name"}``."""
         return {**super().get_config(), "activation": self.activation.name}
 
     def forward(self, x, training=False):
+        """a = f(x), element-wise (softmax: over the last axis)."""
         a = self.activation.forward(x)
         if training:
             self._cache = (x, a)
         return a
 
     def backward(self, grad, wrt_logits=False, need_input_grad=True):
+        """dL/dx = dL/da * f'(x) (softmax: its Jacobian-vector product); ``grad`` itself when ``wrt_logits``."""
         if wrt_logits:
             return grad
         x, a = self._cache

@@ -33,9 +33,11 @@ class Loss:
         self.from_logits = bool(from_logits)
 
     def value(self, y: Array, p: Array) -> float:
+        """The batch loss L(y, p) as a float (Keras' sum_over_batch_size reduction)."""
         raise NotImplementedError
 
     def grad(self, y: Array, p: Array) -> Array:
+        """dL/dp, shaped like ``p``."""
         raise NotImplementedError
 
     def prepare_targets(self, y: Array, n_outputs: int) -> Array:
@@ -54,6 +56,7 @@ class Loss:
         return self.value(y, p), self.grad(y, p)
 
     def get_config(self) -> dict:
+        """``{"name", "from_logits"}``."""
         return {"name": self.name, "from_logits": self.from_logits}
 
     def __repr__(self) -> str:
@@ -66,15 +69,18 @@ class MeanSquaredError(Loss):
     name = "mean_squared_error"
 
     def value(self, y: Array, p: Array) -> float:
+        """L = mean over the batch and the k outputs of (p - y)^2."""
         d = p - y
         return float(np.mean(d * d))
 
     def grad(self, y: Array, p: Array) -> Array:
+        """dL/dp = 2 (p - y) / (N k)."""
         d = p - y
         d *= d.dtype.type(2.0 / d.size)
         return d
 
     def value_and_grad(self, y: Array, p: Array) -> tuple[float, Array]:
+        """(L, dL/dp) from one difference d = p - y: L = d.d / n, dL/dp = d * 2/n (n = N k)."""
         d = np.subtract(p, y)
         n = d.size
         value = float(np.vdot(d, d)) / n
@@ -89,9 +95,11 @@ class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
 
     def value(self, y: Array, p: Array) -> float:
+        """L = mean |p - y|."""
         return float(np.mean(np.abs(p - y)))
 
     def grad(self, y: Array, p: Array) -> Array:
+        """dL/dp = sign(p - y) / (N k), 0 where p == y."""
         g = np.sign(p - y)
         g *= g.dtype.type(1.0 / g.size)
         return g
@@ -117,12 +125,14 @@ class BinaryCrossentropy(Loss):
     fused_activation = "sigmoid"
 
     def value(self, y: Array, p: Array) -> float:
+        """L = mean -[y log q + (1 - y) log(1 - q)], q = clip(p, eps, 1 - eps) (or from logits)."""
         if self.from_logits:
             return self.value_from_logits(y, p)
         q = _clip(p)
         return float(np.mean(-(y * np.log(q) + (1.0 - y) * np.log(1.0 - q))))
 
     def grad(self, y: Array, p: Array) -> Array:
+        """dL/dp = (-y/q + (1 - y)/(1 - q)) / (N k) inside the clip range, 0 outside."""
         if self.from_logits:
             return self.grad_from_logits(y, p, _sigmoid(p))
         q = _clip(p)
@@ -131,9 +141,11 @@ class BinaryCrossentropy(Loss):
         return g
 
     def value_from_logits(self, y: Array, z: Array) -> float:
+        """L = mean max(z, 0) - z y + log(1 + exp(-|z|)) (the stable form of the logits loss)."""
         return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
     def grad_from_logits(self, y: Array, z: Array, a: Array) -> Array:
+        """dL/dz = (sigmoid(z) - y) / (N k), with ``a`` = sigmoid(z) already computed."""
         g = a - y
         g *= g.dtype.type(1.0 / g.size)
         return g
@@ -151,12 +163,14 @@ class CategoricalCrossentropy(Loss):
     fused_activation = "softmax"
 
     def value(self, y: Array, p: Array) -> float:
+        """L = mean over the batch of -sum_k y_k log q_k, q = clip(p / sum(p))."""
         if self.from_logits:
             return self.value_from_logits(y, p)
         q = _clip(p / p.sum(axis=-1, keepdims=True))
         return float(np.mean(-np.sum(y * np.log(q), axis=-1)))
 
     def grad(self, y: Array, p: Array) -> Array:
+        """dL/dp_j = (g_j - sum_k g_k r_k) / s with r = p/s, s = sum p, g_k = -y_k / r_k (inside the clip)."""
         if self.from_logits:
             return self.grad_from_logits(y, p, _softmax(p))
         s = p.sum(axis=-1, keepdims=True)
@@ -169,11 +183,13 @@ class CategoricalCrossentropy(Loss):
         return g
 
     def value_from_logits(self, y: Array, z: Array) -> float:
+        """L = mean over the batch of logsumexp(z) sum(y) - sum(y z)."""
         m = z.max(axis=-1, keepdims=True)
         lse = np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)) + m
         return float(np.mean(np.sum(y * (lse - z), axis=-1)))
 
     def grad_from_logits(self, y: Array, z: Array, a: Array) -> Array:
+        """dL/dz = (softmax(z) sum(y) - y) / N, with ``a`` = softmax(z) already computed."""
         g = a * y.sum(axis=-1, keepdims=True) - y
         g *= g.dtype.type(1.0 / g.shape[0])
         return g
@@ -185,6 +201,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     name = "sparse_categorical_crossentropy"
 
     def prepare_targets(self, y: Array, n_outputs: int) -> Array:
+        """Integer labels (N,) or (N, 1) as one-hot rows (N, n_outputs); ValueError for labels out of range."""
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:

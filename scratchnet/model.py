@@ -100,6 +100,7 @@ class Sequential(TrainingLoop):
 
     @property
     def built(self) -> bool:
+        """True once the weights exist (after an Input layer, ``build``, ``fit`` or ``predict``)."""
         return self._params is not None
 
     def _build_if_ready(self) -> bool:
@@ -110,6 +111,7 @@ class Sequential(TrainingLoop):
 
     @property
     def output_dim(self) -> int:
+        """The number of outputs of the last layer."""
         if self.input_dim is None:
             raise ValueError("the model has no input size yet: start it with Input(shape) or call build()")
         dim = self.input_dim
@@ -269,6 +271,7 @@ class Sequential(TrainingLoop):
         return [w for layer in self.layers for w in layer.weights]
 
     def count_params(self) -> int:
+        """The number of scalar weights (every kernel and bias)."""
         return 0 if not self._build_if_ready() else int(self._params.size)
 
     def get_weights(self) -> list[Array]:
@@ -312,6 +315,7 @@ class Sequential(TrainingLoop):
         return out
 
     def get_config(self) -> dict:
+        """Layers, dtype, name and, once compiled, loss and optimizer configs (what ``save`` writes)."""
         return {
             "name": self.name,
             "dtype": str(self.dtype),

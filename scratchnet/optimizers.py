@@ -87,12 +87,15 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
+        """``{"name", "learning_rate", ...}``: the hyper-parameters, enough to rebuild it."""
         return {"name": self.name, "learning_rate": self.learning_rate}
 
     def get_state(self) -> dict[str, Array]:
+        """``{"iterations": t, **state vectors}`` (copies are the caller's business)."""
         return {"iterations": np.asarray(self.iterations), **self._state}
 
     def set_state(self, state: dict[str, Array]) -> None:
+        """Copy state vectors of matching shapes and the iteration count in (ValueError otherwise)."""
         for key in self._state_keys():
             if key not in state or state[key].shape != self._state[key].shape:
                 raise ValueError(f"optimizer state {key!r} is missing or has the wrong shape")
@@ -144,6 +147,7 @@ class SGD(Optimizer):
             w += v
 
     def get_config(self):
+        """learning_rate, momentum, nesterov."""
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
@@ -192,6 +196,7 @@ class RMSprop(Optimizer):
             w -= step
 
     def get_config(self):
+        """learning_rate, rho, momentum, epsilon."""
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
 
 
@@ -245,6 +250,7 @@ class Adam(Optimizer):
         w -= a                                # w -= m alpha / (sqrt(v) + eps)
 
     def get_config(self):
+        """learning_rate, beta_1, beta_2, epsilon."""
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 

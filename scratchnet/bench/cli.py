@@ -167,6 +167,9 @@ def _cmd_check(args) -> int:
     print(f"checking {args.target} ({net.description.label()}) against Keras on {case.name}: {n} rows, "
           f"batch {case.batch_size or 'full'}, {'shuffled' if case.shuffle else 'in order'}, {args.epochs} "
           f"epoch(s), {dtype}", file=sys.stderr, flush=True)
+    note = getattr(net.obj, "conventions_note", None)  # a network wrapped by parity.conventions.wrap
+    if callable(note):
+        print(note(), file=sys.stderr, flush=True)
     result = check_foreign(net, ds.X_train[:n], ds.y_train[:n], batch_size=case.batch_size, epochs=args.epochs,
                            shuffle=case.shuffle, seed=args.seed, dtype=dtype, case=case.name)
     differ = case_mismatches(net.description, case, ds.n_features)

@@ -144,3 +144,39 @@ def test_cost_model_benchmarks_read_the_recorded_parts(bench, monkeypatch):
     bench_obj = cost.CostModel()
     assert bench_obj.track_seconds_per_step(summary, "perceptron", "keras") == 2e-4
     assert bench_obj.track_epoch_overhead_seconds(summary, "perceptron", "keras") == 0.04
+
+
+def test_each_commit_records_its_own_runs(bench, monkeypatch, tmp_path):
+    """Rows recorded under commit X are not reused under commit Y: asv continuous measures both sides."""
+    monkeypatch.delenv("SCRATCHNET_RESULTS", raising=False)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("ASV_ENV_NAME", "virtualenv-py3.11")
+    dirs = {}
+    for commit in ("a" * 40, "b" * 40):
+        monkeypatch.setenv("ASV_COMMIT", commit)
+        common = bench("fast")["common"]
+        dirs[commit] = common.RESULTS_DIR
+        from scratchnet.bench.running.suite import run_suite
+
+        summary = run_suite([common.CASES["perceptron"]], ["scratchnet"], ("parity",), 1, "fast", common.RESULTS_DIR,
+                            parity=False, progress=False, epochs=2)
+        assert summary.done == 1 and summary.skipped == 0  # nothing of the other commit was reused
+        import pandas as pd
+        assert set(pd.read_csv(f"{common.RESULTS_DIR}/runs.csv")["git_commit"]) == {commit}
+    assert len(set(dirs.values())) == 2
+    monkeypatch.setenv("SCRATCHNET_RESULTS", str(tmp_path / "quick"))  # the quick start names its own directory
+    assert bench("fast")["common"].RESULTS_DIR == str(tmp_path / "quick")
+
+
+def test_regression_benchmarks_time_one_step_of_the_library(bench):
+    modules = bench("fast")
+    steps = importlib.import_module("benchmarks.bench_steps")
+    cases, fws = steps.StepTime.params
+    assert cases == ["perceptron", "california-2-3-1"] and fws == list(modules["common"].FRAMEWORKS)
+    bench_obj = steps.StepTime()
+    with pytest.raises(NotImplementedError, match="report figure"):
+        bench_obj.setup("perceptron", "keras")
+    bench_obj.setup("perceptron", "scratchnet")
+    model_step = bench_obj.step
+    assert model_step() is not None  # the model's training step returns its batch loss
+    assert callable(getattr(steps.StepTime, "time_seconds_per_step"))

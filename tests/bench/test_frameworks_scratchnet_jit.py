@@ -146,3 +146,19 @@ def test_native_mode_shuffles_as_the_scratchnet_contender():
         jit.train_epoch(ds.X_train, ds.y_train)
         ref.train_epoch(ds.X_train, ds.y_train)
     assert max(relative(a, b) for a, b in zip(jit.get_weights(), ref.get_weights())) <= 1e-12
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_adam_step_sizes_are_the_librarys_bit_for_bit(dtype):
+    """The epoch's step sizes, computed at once, equal Adam._update's per-step expression exactly."""
+    from scratchnet.jit import compile_model
+
+    m = sn.Sequential([sn.Input((2,)), sn.Dense(1)], dtype=dtype)
+    m.compile(sn.Adam(0.003), "mse")
+    m.build()
+    alphas = compile_model(m)._alphas(3000)
+    t, opt = np.dtype(dtype).type, m.optimizer
+    one, lr = t(1), t(opt._lr)
+    b1, b2 = t(np.float32(opt.beta_1)), t(np.float32(opt.beta_2))
+    expected = [lr * np.sqrt(one - np.power(b2, t(k))) / (one - np.power(b1, t(k))) for k in range(1, 3001)]
+    assert alphas.dtype == np.dtype(dtype) and np.array_equal(alphas, np.array(expected, dtype=dtype))

@@ -1,8 +1,11 @@
 """Why a foreign network parts from Keras: the diagnosis ``scratchnet-bench check`` prints.
 
 Given the weights that differ after one step, :func:`diagnose` compares the two frameworks'
-weight *changes* array by array: a constant ratio between them names a scaled gradient (a loss
-reduction over the wrong count of rows, a missing factor 2, an output derivative applied twice),
+weight *changes* array by array: a constant ratio between them names a scaled gradient -- first
+the conventions that produce one (1/2 ||a - y||^2 per sample: k/2 for k outputs; a sum over the
+outputs: k; a sum over the batch: B; their products), said as conventions with the learning rate
+that would make Keras take the same step, before any bug (a missing factor 2, an output
+derivative applied twice, a wrong sign) --
 a differing layer names where the backward pass goes wrong. Used by :mod:`.check`.
 """
 from __future__ import annotations
@@ -45,34 +48,56 @@ def _output_derivative_factor(c: float, desc: Description, output: np.ndarray | 
     return None
 
 
+def _conventions(rows: int, outs: int, mse: bool) -> list[tuple[float, str, str]]:
+    """(ratio, the convention that produces it, the ``Conventions`` that declares it): every update
+    of a network whose cost is scaled against Keras' is that constant times Keras' (module docstring)."""
+    found = []
+    if mse:
+        for cost, factor, words in (("half_sse", outs / 2.0, "a cost of 1/2 ||a - y||^2 per sample (the textbook "
+                                     "form, whose derivative drops Keras' factor 2)"),
+                                    ("sse", float(outs), "a cost of ||a - y||^2 summed over the outputs")):
+            if factor != 1.0:
+                found.append((factor, words + (f" where Keras' MSE averages over the {outs} outputs" if outs > 1
+                                               else ""), f"cost={cost!r}"))
+            if rows > 1:
+                found.append((factor * rows, words + f", summed over the {rows} rows of the batch where Keras "
+                              "averages", f"cost={cost!r}, batch_reduction='sum'"))
+    if rows > 1:
+        found.append((float(rows), f"a cost summed over the {rows} rows of the batch where Keras averages",
+                      "batch_reduction='sum'"))
+    if outs > 1 and not mse:
+        found.append((float(outs), f"a loss summed over the {outs} outputs where Keras averages over them", ""))
+    return found
+
+
 def _explain_factor(c: float, rows: int, desc: Description, output: np.ndarray | None = None) -> str:
     lr = dict(desc.optimizer_params).get("learning_rate")
     by_derivative = _output_derivative_factor(c, desc, output)
     if by_derivative:
         return f"your update is {c:.6g} x Keras' (exactly proportional): {by_derivative}"
     mse = desc.loss in ("mse", "mean_squared_error")
-    outs = desc.n_outputs
+    head = f"your update is {c:.6g} x Keras' (exactly proportional)"
+    lr_text = (f"Keras takes your step with learning_rate = {lr:g} x {c:.6g} = {lr * c:.6g}"
+               if lr and desc.optimizer == "sgd" else "")
+    for value, words, declared in _conventions(rows, desc.n_outputs, mse):
+        if abs(c / value - 1.0) < 1e-3:
+            fix = f"; or declare it, Conventions({declared}) in scratchnet.bench.parity.conventions" if declared else ""
+            return (f"{head}: a convention, not necessarily a bug -- {words}. If that is your network's "
+                    f"convention, {lr_text or 'scale the learning rate by that factor'}{fix}")
     known = [(-1.0, "a wrong sign: your step goes up the gradient (w += lr * grad, or the error taken as "
                     "y - p where the update assumes p - y)")]
     if mse:
-        known += [(0.5, "a missing factor 2: the gradient of Keras' MSE mean((p - y)^2) is 2 (p - y) / n; "
-                        "tutorials often drop the 2 (they differentiate 1/2 (p - y)^2)"),
-                  (2.0, "an extra factor 2 (a loss twice Keras' mean squared error)")]
+        known += [(2.0, "an extra factor 2 (a loss twice Keras' mean squared error)")]
     if rows > 1:
-        known += [(float(rows), f"a sum over the {rows} rows of the batch where Keras takes the mean "
-                                "(divide the gradient by the batch size)"),
-                  (1.0 / rows, f"a mean taken twice, or a mean where Keras sums (ratio 1/{rows} = 1/batch size)")]
+        known += [(1.0 / rows, f"a mean taken twice, or a mean where Keras sums (ratio 1/{rows} = 1/batch size)")]
         if mse:
-            known += [(0.5 * rows, f"a sum over the batch ({rows} rows) and a missing factor 2"),
-                      (2.0 / rows, "a factor 2 too many and a mean taken twice")]
-    if outs > 1:
-        known += [(float(outs), f"a sum over the {outs} outputs where Keras' loss averages over them")]
+            known += [(2.0 / rows, "a factor 2 too many and a mean taken twice")]
     for value, text in known:
         if abs(c / value - 1.0) < 1e-3:
-            return f"your update is {c:.6g} x Keras' (exactly proportional): {text}"
-    lr_text = f" (describe() says learning_rate={lr:g}; yours behaves like {lr * c:.6g})" if lr else ""
-    return (f"your update is {c:.6g} x Keras' (exactly proportional): a constant factor -- a learning rate other "
-            f"than describe()'s{lr_text}, or a loss scaled differently from Keras' {desc.loss}")
+            return f"{head}: {text}"
+    detail = f" (describe() says learning_rate={lr:g}; yours behaves like {lr * c:.6g})" if lr else ""
+    return (f"{head}: a constant factor -- a learning rate other than describe()'s{detail}, or a loss scaled "
+            f"differently from Keras' {desc.loss}")
 
 
 def diagnose(desc: Description, labels: list[str], differing: list[int], before_y: list[np.ndarray],

@@ -62,11 +62,11 @@ GIT_COMMIT_VARIABLE = "SCRATCHNET_GIT_COMMIT"
 
 def git_commit(cwd: str | os.PathLike | None = None) -> str:
     """The commit the suite runs from: ``$SCRATCHNET_GIT_COMMIT`` when set (scripts/bench.sh
-    passes it in, because asv runs the suite outside the checkout), else ``git rev-parse
+    passes it in, because asv runs the suite outside the checkout), else asv's ``$ASV_COMMIT``, else ``git rev-parse
     HEAD`` in ``cwd`` (default: this package's directory) with "+dirty" when tracked files
     differ from it, else "unknown"."""
-    given = os.environ.get(GIT_COMMIT_VARIABLE, "").strip()
-    if given:
+    given = os.environ.get(GIT_COMMIT_VARIABLE, "").strip() or os.environ.get("ASV_COMMIT", "").strip()
+    if given:  # asv sets ASV_COMMIT to the commit it built and installed into its environment
         return given
     cwd = Path(__file__).resolve().parent if cwd is None else cwd
     try:
