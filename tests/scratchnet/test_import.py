@@ -7,7 +7,7 @@ import sys
 
 import scratchnet as sn
 
-HEAVY = ("tensorflow", "keras", "pandas", "sklearn", "scipy", "matplotlib", "torch", "jax")
+HEAVY = ("tensorflow", "keras", "pandas", "sklearn", "scipy", "matplotlib", "torch", "jax", "numba")
 
 
 def test_import_does_not_pull_heavy_packages():

@@ -200,4 +200,16 @@ def cost_blocks(res: Results) -> list[Block]:
                 "(medians over seeds, per case and mode: native mode included). A case is step-dominated for a pair when "
                 f"steps take at least {STEP_DOMINATED_SHARE:.0%} of both frameworks' modelled epochs.")
     figure = _cost_figure(costs)
-    return [heading, *( [figure] if figure else []), table, note]
+    compiled = _compile_note(res)
+    return [heading, *( [figure] if figure else []), table, note, *([compiled] if compiled else [])]
+
+
+def _compile_note(res: Results):
+    """scratchnet-jit's compile time, a fixed cost outside every figure above, said apart."""
+    runs = ok_runs(select(res.runs, framework="scratchnet-jit"))
+    seconds = pd.to_numeric(runs["compile_seconds"], errors="coerce").dropna() if "compile_seconds" in runs else []
+    if not len(seconds):
+        return None
+    return para(f"scratchnet-jit compiles before its run (numba, {len(seconds)} runs): the first compile of a dtype "
+                f"took {fmt_time(float(seconds.max()))}; later processes load the machine code numba cached on disk "
+                f"(median {fmt_time(float(seconds.median()))}). Outside every timed figure (compile_seconds).")

@@ -33,7 +33,7 @@ from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
 from scratchnet.bench.report.parity_table import parity_state
 from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, finite_values, is_equivalent,
                                             load_results, main_cases, median_of, ok_runs, primary_mode,
-                                            run_frameworks, select)
+                                            run_frameworks, same_host_runs, select)
 
 MAX_SENTENCE = 200
 NO_RESULT = "No comparable runs recorded yet."
@@ -74,8 +74,9 @@ def _versus(ratio: float) -> str:
 def _fastest_per_epoch(res: Results) -> dict[str, tuple[int, int]]:
     """framework -> (cases where its median epoch is the shortest, cases it ran), primary mode."""
     wins: dict[str, list[int]] = {}
+    timed = same_host_runs(res)  # one machine's runs per case
     for case in main_cases(res):
-        runs = ok_runs(select(res.runs, case=case, mode=primary_mode(res, case)))
+        runs = ok_runs(select(timed.runs, case=case, mode=primary_mode(res, case)))
         medians = {fw: median_of(finite_values(select(runs, framework=fw)["seconds_per_epoch"]))
                    for fw in run_frameworks(res)}
         medians = {fw: m for fw, m in medians.items() if np.isfinite(m)}

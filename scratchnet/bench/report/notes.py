@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet.bench.report.costs import MODEL_TOLERANCE, case_costs
-from scratchnet.bench.report.formatting import fmt_time
+from scratchnet.bench.report.costs import MODEL_TOLERANCE, _compile_note, case_costs
 from scratchnet.bench.report.header import _concurrency_line, _machine_line, runs_line
 from scratchnet.bench.report.parity_table import parity_state
 from scratchnet.bench.report.provenance import _started, git_text
-from scratchnet.bench.report.tables import Results, finite_values, main_cases, ok_runs, select
+from scratchnet.bench.report.tables import Results, main_cases
 
 
 def _span(res: Results) -> str:
@@ -38,13 +37,22 @@ def _model_check(res: Results) -> str:
 
 
 def _compile_line(res: Results) -> str:
-    runs = ok_runs(select(res.runs, framework="scratchnet-jit"))
-    seconds = finite_values(runs["compile_seconds"]) if "compile_seconds" in runs else np.array([])
-    if not seconds.size:
+    note = _compile_note(res)
+    return f"- {''.join(p if isinstance(p, str) else p[1] for p in note.parts)}\n" if note else ""
+
+
+def _machines_line(res: Results) -> str:
+    """Runs per machine when there are several (a machine: host and CPU): timings are compared only
+    within one, so a framework recorded on another machine alone gets no ratio."""
+    machines = res.runs["host"].fillna("").astype(str)
+    if machines.nunique() <= 1:
         return ""
-    return (f"- scratchnet-jit's first compiled call in a run's process (numba's compile, or the load of its "
-            f"on-disk cache; outside every timed figure): median {fmt_time(float(np.median(seconds)))}, "
-            f"longest {fmt_time(float(seconds.max()))} (the first compile of a dtype).\n")
+    parts = []
+    for machine, runs in res.runs.groupby(machines, sort=False):
+        fws = ", ".join(dict.fromkeys(runs["framework"]))
+        parts.append(f"{machine}: {len(runs)} runs ({fws})")
+    return ("- Machines: " + "; ".join(parts) + ". Timings are compared only within one machine: a case's "
+            "ratios use the machine with most of its runs.\n")
 
 
 def notes_markdown(res: Results) -> str:
@@ -57,7 +65,8 @@ def notes_markdown(res: Results) -> str:
         f"- Recorded {_span(res)}, {runs_line(res)}.\n"
         f"- Code: {git_text(res, short=True)}.\n"
         f"- Machine: {_machine_line(res.env)}; {_concurrency_line(res)}.\n"
-        f"- Parity gate (scratchnet against its Keras twin): {states.count('pass')} of {len(cases)} cases pass"
+        + _machines_line(res)
+        + f"- Parity gate (scratchnet against its Keras twin): {states.count('pass')} of {len(cases)} cases pass"
         f"{'' if states.count('pass') == len(cases) else ', ' + str(states.count('fail')) + ' fail'}.\n"
         f"- Cost model check (modelled against measured epoch time, medians over seeds): {_model_check(res)}.\n"
         + _compile_line(res))

@@ -137,6 +137,11 @@ def _load_runs(directory: Path) -> pd.DataFrame:
         raise ValueError(f"{directory}: runs.csv ({path}) holds no run; nothing to report")
     runs = _conform(frame, RUN_COLUMNS, RUN_TEXT)
     runs["status"] = runs["status"].replace("", "unknown")
+    # a machine is its host name AND its CPU: one name served by two CPUs (a re-provisioned VM) is two
+    # machines, and timings are only ever compared within one (by_host, main_host, same_host_runs)
+    host, cpu = runs["host"].fillna("").astype(str), runs["cpu_model"].fillna("").astype(str)
+    several = cpu.groupby(host).transform("nunique") > 1
+    runs.loc[several, "host"] = host[several] + " (" + cpu[several] + ")"
     return runs.drop_duplicates(subset=list(RUN_KEY), keep="last").reset_index(drop=True)
 
 
