@@ -16,4 +16,4 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 machine="$(hostname)-regression"
 "$VENV/bin/python" -m asv machine --yes --machine "$machine" > /dev/null
 exec "$VENV/bin/python" -m asv continuous --split --show-stderr --interleave-rounds --factor "${ASV_FACTOR:-1.5}" \
-    --bench 'seconds_per_step' --machine "$machine" --launch-method=spawn "$BASE" "$TARGET"
+    --bench 'StepTime.time_seconds_per_step' --machine "$machine" --launch-method=spawn "$BASE" "$TARGET"
