@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Did a commit make scratchnet slower? `asv continuous` between two commits on the regression-tracking
-# benchmarks (benchmarks/bench_steps.py: one optimizer step of scratchnet and scratchnet-jit, timed by
+# benchmarks (benchmarks/bench_steps.py: one optimizer step of scratchnet, timed by
 # asv with its own repeats and statistics), each commit built and installed in asv's environment.
 #   bash scripts/asv_compare.sh [BASE=main] [HEAD=HEAD]     (ASV_FACTOR=1.5 by default)
 # asv prints a table of both commits' figures with their spread; "+" marks a slowdown larger than the

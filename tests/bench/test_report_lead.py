@@ -62,7 +62,9 @@ def test_answer_first_then_details(built):
     assert positions == sorted(positions)
     assert md.index("figures/summary_speed.png") < md.index("| Case | Mode (parity check) |")
     for title in ("Summary", "Speed", "Test MSE significance", "Parity", "Environment"):
-        assert re.search(rf'<details id="[^"]+"><summary>{re.escape(title)}</summary>', html)
+        # folded, with the section's one-line answer on the summary line
+        assert re.search(rf'<details id="[^"]+"><summary>{re.escape(title)}<span class="answer">[^<]+</span>'
+                         r'</summary>', html)
     for title in ("Headline", "Results per case", "Tutorial claims"):
         assert f"<summary>{title}</summary>" not in html
 

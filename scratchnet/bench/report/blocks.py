@@ -1,6 +1,6 @@
 """The document model shared by every section and both renderers.
 
-A report is a flat list of ``Block``: ``Heading``, ``Para`` (a sequence of
+A report is a flat list of ``Block``: ``Heading``, ``Answer`` (a section's one line), ``Para`` (a sequence of
 ``Part``: plain text or ``("code" | "b", text)``), ``Bullets``, ``Table`` (all
 cells already text; optional grouped/short headers and an HTML id), ``Image`` (a
 PNG in memory, written to ``figures/`` and embedded in the HTML), ``Folded`` (a
@@ -68,11 +68,21 @@ class Collapsed:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A section's one-line answer (:mod:`~scratchnet.bench.report.answers`): the first line under
+    its heading; a folded section shows it on its summary line."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Folded:
-    """A titled section: a level-2 heading in markdown, a ``<details>`` element in HTML."""
+    """A titled section: a level-2 heading in markdown, a ``<details>`` element in HTML; its
+    ``answer`` stays visible above (markdown) or on (HTML) the fold."""
 
     title: str
     blocks: tuple["Block", ...]
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,14 +93,16 @@ class Columns:
     blocks: tuple["Block", ...]
 
 
-Block = Union[Heading, Para, Bullets, Table, Image, Folded, Collapsed, Columns]
+Block = Union[Heading, Answer, Para, Bullets, Table, Image, Folded, Collapsed, Columns]
 
 
 def fold(blocks: Sequence[Block]) -> list[Block]:
-    """Turn a section that starts with a level-2 heading into one ``Folded`` block."""
+    """Turn a section that starts with a level-2 heading (and maybe its ``Answer``) into one ``Folded`` block."""
     if not blocks or not isinstance(blocks[0], Heading) or blocks[0].level != 2:
         return list(blocks)
-    return [Folded(blocks[0].text, tuple(blocks[1:]))]
+    rest = list(blocks[1:])
+    answer = rest.pop(0).text if rest and isinstance(rest[0], Answer) else ""
+    return [Folded(blocks[0].text, tuple(rest), answer)]
 
 
 def detail_tables(blocks: Iterable[Block]) -> list[Table]:

@@ -9,13 +9,15 @@ section in markdown). ``compose(res)`` concatenates their blocks.
 To add a section: write its builder in a module of this package and add one line
 to ``SECTIONS`` (``folded(my_blocks),`` for a detail). A builder may return
 ``Image`` blocks; ``build_report`` writes each to ``figures/<name>`` (names must be
-unique across the report).
+unique across the report). Each section opens with its one-line answer: a function in
+``answers.ANSWERS`` under the section's title (``answered``).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from scratchnet.bench.report.blocks import Block, fold
+from scratchnet.bench.report.answers import ANSWERS
+from scratchnet.bench.report.blocks import Answer, Block, Heading, fold
 from scratchnet.bench.report.claims import claims_blocks
 from scratchnet.bench.report.convergence import convergence_blocks
 from scratchnet.bench.report.costs import cost_blocks
@@ -39,7 +41,7 @@ SectionBuilder = Callable[[Results], list[Block]]
 def folded(build: SectionBuilder) -> SectionBuilder:
     """``build`` as a detail section: folded in HTML, a plain section in markdown."""
     def folded_section(res: Results) -> list[Block]:
-        return fold(build(res))
+        return fold(answered(build(res), res))
     folded_section.__name__ = f"folded({build.__name__})"
     return folded_section
 
@@ -68,6 +70,15 @@ SECTIONS: tuple[SectionBuilder, ...] = (
 )
 
 
+def answered(blocks: list[Block], res: Results) -> list[Block]:
+    """``blocks`` with the section's one-line answer (``answers.ANSWERS`` by its title) under its heading."""
+    if not blocks or not isinstance(blocks[0], Heading) or blocks[0].text not in ANSWERS:
+        return blocks
+    text = ANSWERS[blocks[0].text](res)
+    return [blocks[0], Answer(text), *blocks[1:]] if text else blocks
+
+
 def compose(res: Results, sections: tuple[SectionBuilder, ...] = SECTIONS) -> list[Block]:
-    """Every block of ``sections`` in order, each builder called once with ``res``."""
-    return [block for build in sections for block in build(res)]
+    """Every block of ``sections`` in order, each builder called once with ``res``, each section
+    opening with its one-line answer."""
+    return [block for build in sections for block in answered(build(res), res)]

@@ -71,7 +71,7 @@ def _versus(ratio: float) -> str:
     return f"{fmt_ratio(1 / ratio)} faster" if ratio < 1 else f"{fmt_ratio(ratio)} slower"
 
 
-def _fastest_per_epoch(res: Results) -> dict[str, tuple[int, int]]:
+def fastest_per_epoch(res: Results) -> dict[str, tuple[int, int]]:
     """framework -> (cases where its median epoch is the shortest, cases it ran), primary mode."""
     wins: dict[str, list[int]] = {}
     timed = same_host_runs(res)  # one machine's runs per case
@@ -90,7 +90,7 @@ def _fastest_per_epoch(res: Results) -> dict[str, tuple[int, int]]:
 AGREE_TOL = 1e-6  # a case "agrees" when every seed's test MSE after epoch 1 is within this of scratchnet's
 
 
-def _agreeing_cases(res: Results, fw: str) -> tuple[int, int]:
+def agreeing_cases(res: Results, fw: str) -> tuple[int, int]:
     """(cases whose epoch-1 test MSE agrees with scratchnet's for every seed, cases compared): the
     first epoch, before a float32 or ReLU net's rounding differences can grow into other minima."""
     ep = select(res.epochs, mode="parity")
@@ -116,14 +116,14 @@ def _parity_cell(res: Results, fw: str) -> str:
         states = [parity_state(res, c)[0] for c in main_cases(res)]
         checked = [s for s in states if s != "not checked"]
         return f"gate passed: {checked.count('pass')} of {len(checked)}" if checked else "not checked"
-    agree, compared = _agreeing_cases(res, fw)
+    agree, compared = agreeing_cases(res, fw)
     return f"same MSE: {agree} of {compared}" if compared else DASH
 
 
 def headline_table(res: Results) -> pd.DataFrame:
     """One row per framework (module docstring), as text, columns ``TABLE_COLUMNS``."""
     ratios, costs = _compared(res), case_costs(res)
-    wins = _fastest_per_epoch(res)
+    wins = fastest_per_epoch(res)
     rows = []
     for fw in run_frameworks(res):
         if fw not in wins:

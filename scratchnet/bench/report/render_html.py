@@ -9,7 +9,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from scratchnet.bench.report.blocks import (Block, Bullets, Collapsed, Columns, Folded, Heading, Image, Para,
+from scratchnet.bench.report.blocks import (Answer, Block, Bullets, Collapsed, Columns, Folded, Heading, Image, Para,
     Part, Table)
 
 HTML_CSS = """
@@ -35,6 +35,8 @@ caption-side:bottom}.columns table{font-size:.78em;margin:0}
 .columns>div:has(table){flex:0 0 auto}}
 details{margin:.6em 0;border:1px solid #e2e2e2;border-radius:4px;padding:.2em .8em}
 details>summary{font-size:1.15em;font-weight:600;cursor:pointer;padding:.3em 0}
+p.answer{font-weight:600;margin:.3em 0 .5em}summary .answer{display:block;font-size:.8em;font-weight:400;
+color:#333;margin:.1em 0 0 1.1em}
 details.more{border-style:dashed}details.more>summary{font-size:.95em;font-weight:400;color:#333}
 """
 
@@ -92,6 +94,8 @@ def _html_block(block: Block) -> str:
     if isinstance(block, Heading):
         tag = f"h{block.level}"
         return f'<{tag} id="{_slug(block.text)}">{html.escape(block.text)}</{tag}>'
+    if isinstance(block, Answer):
+        return f'<p class="answer">{html.escape(block.text)}</p>'
     if isinstance(block, Para):
         return f"<p>{_html_parts(block.parts)}</p>"
     if isinstance(block, Bullets):
@@ -107,7 +111,8 @@ def _html_block(block: Block) -> str:
         return f'<details class="more"><summary>{html.escape(block.summary)}</summary>\n{inner}\n</details>'
     if isinstance(block, Folded):
         inner = "\n".join(_html_block(b) for b in block.blocks)
-        return (f'<details id="{_slug(block.title)}"><summary>{html.escape(block.title)}'
+        answer = f'<span class="answer">{html.escape(block.answer)}</span>' if block.answer else ""
+        return (f'<details id="{_slug(block.title)}"><summary>{html.escape(block.title)}{answer}'
                 f"</summary>\n{inner}\n</details>")
     return _html_image(block)
 

@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from scratchnet.bench.report.blocks import (Block, Bullets, Collapsed, Columns, Folded, Heading, Para, Part,
+from scratchnet.bench.report.blocks import (Answer, Block, Bullets, Collapsed, Columns, Folded, Heading, Para, Part,
     Table)
 
 
@@ -50,6 +50,8 @@ def _md_details(summary: str, blocks: Iterable[Block]) -> str:
 def _md_block(block: Block) -> str:
     if isinstance(block, Heading):
         return f"{'#' * block.level} {_md_escape(block.text)}"
+    if isinstance(block, Answer):
+        return f"**{_md_escape(block.text)}**"
     if isinstance(block, Para):
         return _md_parts(block.parts)
     if isinstance(block, Bullets):
@@ -61,7 +63,8 @@ def _md_block(block: Block) -> str:
     if isinstance(block, Collapsed):
         return _md_details(block.summary, block.blocks)
     if isinstance(block, Folded):
-        return f"## {_md_escape(block.title)}\n\n" + _md_details(f"{block.title}: unfold", block.blocks)
+        answer = f"**{_md_escape(block.answer)}**\n\n" if block.answer else ""
+        return f"## {_md_escape(block.title)}\n\n{answer}" + _md_details(f"{block.title}: unfold", block.blocks)
     return f"![{_md_escape(block.caption)}](figures/{block.name})"
 
 
