@@ -1,24 +1,29 @@
 """Every section of the report opens with its one-line answer, computed from the tables.
 
-Held on the fixture run and the committed reference tables: each level-2 section (folded or not)
-has an answer right under its heading, no longer than MAX_ANSWER; the answers' numbers follow the
-tables (a run turned failed moves the Missing and Summary answers; the parity answer counts the gate).
+The expectations here are recomputed from the CSV files with plain pandas (not through the report's
+helpers): run counts per status, the parity gate's passes and its largest drift, the fastest
+framework per case, the claims' verdict marks adding up to the claims table; each section's answer
+shows above its fold (markdown) and on its summary line (HTML); a run turned failed moves the answers.
 """
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from scratchnet.bench.report.answers import ANSWERS, MAX_ANSWER, missing_answer, parity_answer, summary_answer
+from scratchnet.bench.report.answers import (ANSWERS, MAX_ANSWER, claims_answer, missing_answer, parity_answer,
+                                             results_answer, summary_answer)
 from scratchnet.bench.report.blocks import Answer, Folded, Heading
+from scratchnet.bench.report.claims import claims_blocks
 from scratchnet.bench.report.content import compose
-from scratchnet.bench.report.parity_table import parity_state
 from scratchnet.bench.report.render_html import render_html
 from scratchnet.bench.report.render_markdown import render_markdown
-from scratchnet.bench.report.tables import load_results, main_cases
+from scratchnet.bench.report.tables import load_results
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
 COMMITTED = Path(__file__).resolve().parents[2] / "results"
@@ -36,8 +41,14 @@ def _sections(blocks):
     return out
 
 
-def test_every_section_opens_with_a_short_answer():
-    sections = _sections(compose(load_results(FIXTURE)))
+@pytest.fixture(scope="module")
+def fixture_report():
+    blocks = compose(load_results(FIXTURE))
+    return blocks, render_markdown(blocks), render_html(blocks, "t")
+
+
+def test_every_section_opens_with_a_short_answer(fixture_report):
+    sections = _sections(fixture_report[0])
     assert len(sections) >= 10
     for title, answer in sections:
         if title == "Headline":  # the headline's sentences are its answer (test_report_headline)
@@ -47,25 +58,62 @@ def test_every_section_opens_with_a_short_answer():
         assert len(answer) <= MAX_ANSWER, (title, len(answer), answer)
 
 
-def test_committed_answers_are_short_and_say_something():
+def test_answers_show_above_the_fold_and_on_the_summary_line(fixture_report):
+    blocks, md, page = fixture_report
+    folded = [b for b in blocks if isinstance(b, Folded)]
+    assert folded and all(b.answer for b in folded)
+    for section in folded:
+        # markdown: heading, the answer in bold, then <details>
+        md_title = re.sub(r"([\\`*_<>|])", r"\\\1", section.title)
+        md_answer = re.sub(r"([\\`*_<>|])", r"\\\1", section.answer)
+        assert f"## {md_title}\n\n**{md_answer}**\n\n<details>" in md
+        # HTML: inside the <summary>, visible without unfolding
+        assert (f"<summary>{html.escape(section.title)}<span class=\"answer\">{html.escape(section.answer)}"
+                f"</span></summary>") in page
+    assert page.count('<span class="answer">') == len(folded)
+
+
+def test_committed_answers_match_the_csv_files():
     res = load_results(COMMITTED)
+    runs = pd.read_csv(COMMITTED / "runs.csv", low_memory=False)
+    status = runs["status"].value_counts()
+    failed = int(status.reindex(["error", "diverged", "timeout"]).fillna(0).sum())
+    assert summary_answer(res).startswith(
+        f"{status['ok']} ok runs of {runs['case'].nunique()} cases and {runs['framework'].nunique()} frameworks "
+        f"({status.get('unsupported', 0)} unsupported, {failed} failed)")
+    assert missing_answer(res).startswith(f"{failed} runs failed; {status.get('unsupported', 0)} unsupported")
+
+    parity = pd.read_csv(COMMITTED / "parity.csv")
+    cases = [c for c in runs["case"].unique() if "[" not in c]
+    all_pass = parity.assign(ok=parity["passed"].astype(str).eq("True")).groupby("case")["ok"].all()
+    passed = int(all_pass.reindex(cases).fillna(False).sum())  # a case passes when all its checks do
+    assert parity_answer(res).startswith(f"{passed} of {len(cases)} cases pass the parity gate")
+    assert f"largest relative weight drift {parity['max_rel_weight_drift'].max():.3g}." in parity_answer(res)
+
+    # fastest per epoch: the framework with the lowest median seconds_per_epoch, ok runs, primary mode
+    ok = runs[runs["status"] == "ok"]
+    fastest = {}
+    for case in cases:
+        mine = ok[ok["case"] == case]
+        mode = "parity" if (mine["mode"] == "parity").any() else "native"
+        med = mine[mine["mode"] == mode].groupby("framework")["seconds_per_epoch"].median().dropna()
+        fastest[med.idxmin()] = fastest.get(med.idxmin(), 0) + 1
+    for fw, won in fastest.items():
+        assert f"{fw} in {won}" in results_answer(res), (fw, won, results_answer(res))
+
     for title, answer in ANSWERS.items():
         text = answer(res)
         assert text and len(text) <= MAX_ANSWER, (title, text)
 
 
-def test_answers_show_on_the_fold_in_both_renderings():
-    blocks = compose(load_results(FIXTURE))
-    folded = [b for b in blocks if isinstance(b, Folded) and b.answer]
-    assert folded
-    md, page = render_markdown(blocks), render_html(blocks, "t")
-    for section in folded:
-        # markdown: the answer sits between the heading and <details>
-        head = md.index(f"## {section.title}"[:20])
-        assert md.index("<details>", head) > md.index(section.answer.split(",")[0][:30].replace("_", "\\_"), head)
-        # HTML: on the summary line, visible without unfolding
-        assert f'<span class="answer">' in page
-    assert page.count('<span class="answer">') == len(folded)
+def test_claims_answer_counts_the_marks_of_its_table():
+    res = load_results(COMMITTED)
+    section = claims_blocks(res)[1:]
+    table = next(b for b in section if getattr(b, "anchor", "") == "claims-table")
+    marks = [row[3] for row in table.rows]
+    counts = [int(n) for n in re.findall(r"(\d+) (?:reproduced|within|not)", claims_answer(res, section))]
+    assert counts == [marks.count(m) for m in ("✓", "~", "✗", "—")]
+    assert sum(counts) == len(table.rows) and len(table.rows) > 0
 
 
 def test_answers_follow_the_tables(tmp_path):
@@ -79,6 +127,5 @@ def test_answers_follow_the_tables(tmp_path):
     after = load_results(d)
     assert missing_answer(before).startswith("0 runs failed")
     assert missing_answer(after).startswith("2 runs failed")
-    assert "2 failed" in summary_answer(after)
-    passed = sum(parity_state(after, c)[0] == "pass" for c in main_cases(after))
-    assert parity_answer(after).startswith(f"{passed} of {len(main_cases(after))} cases pass")
+    n_ok = int(np.sum(runs["status"] == "ok"))
+    assert summary_answer(after).startswith(f"{n_ok} ok runs") and "2 failed" in summary_answer(after)

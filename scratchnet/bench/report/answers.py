@@ -1,7 +1,8 @@
 """Each section's one-line answer: the question its heading asks, answered from the tables.
 
-``ANSWERS`` maps a section's title to a function ``(Results) -> str`` returning one sentence (at
-most ``MAX_ANSWER`` characters, "" when the tables hold nothing to say). ``content.answered`` puts
+``ANSWERS`` maps a section's title to a function ``(Results, section) -> str`` returning one sentence
+(at most ``MAX_ANSWER`` characters); ``section`` is the section's own blocks, so an answer read from
+its table (claims, significance) does not compute that table twice (called alone, it builds it). ``content.answered`` puts
 it right under the heading: the first line a reader sees, before the figure or the table -- and in
 the HTML report, on the folded section's summary line, so the answer shows without unfolding.
 Every number is computed here from the same tables the section shows.
@@ -9,17 +10,18 @@ Every number is computed here from the same tables the section shows.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from scratchnet.bench.cases import claims as cl
+from scratchnet.bench.report.blocks import Block, Table
 from scratchnet.bench.report.claim_verdicts import MARKS, verdict_table
 from scratchnet.bench.report.claims import recorded_claims
 from scratchnet.bench.report.costs import MODEL_TOLERANCE, case_costs
 from scratchnet.bench.report.formatting import fmt_ratio, fmt_sci, fmt_time
-from scratchnet.bench.report.header import _machine_line
+from scratchnet.bench.report.header import machine_line
 from scratchnet.bench.report.headline_text import AGREE_TOL, agreeing_cases, fastest_per_epoch
 from scratchnet.bench.report.memory import fmt_bytes_mib
 from scratchnet.bench.report.missing import FAILED_STATUSES
@@ -31,11 +33,16 @@ from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, finite
 MAX_ANSWER = 240
 
 
+def _first_table(section: Sequence[Block], anchor: str) -> Table | None:
+    """The section's table with that HTML id, when the section was built (the report passes it)."""
+    return next((b for b in section if isinstance(b, Table) and b.anchor == anchor), None)
+
+
 def _per_framework(values: dict[str, float], fmt: Callable[[float], str]) -> str:
     return ", ".join(f"{fw} {fmt(v)}" for fw, v in values.items() if np.isfinite(v))
 
 
-def results_answer(res: Results) -> str:
+def results_answer(res: Results, section: Sequence[Block] = ()) -> str:
     wins = fastest_per_epoch(res)
     ranked = sorted(((won, fw) for fw, (won, _) in wins.items() if won), key=lambda t: -t[0])
     if not ranked:
@@ -44,7 +51,7 @@ def results_answer(res: Results) -> str:
     return f"Fastest per epoch, of {len(main_cases(res))} cases: {parts}."
 
 
-def costs_answer(res: Results) -> str:
+def costs_answer(res: Results, section: Sequence[Block] = ()) -> str:
     costs = case_costs(res)
     if costs.empty:
         return "No run recorded the cost model (fixed cost per epoch, cost per step)."
@@ -61,15 +68,16 @@ def costs_answer(res: Results) -> str:
             f"times within {MODEL_TOLERANCE:.0%}.")
 
 
-def claims_answer(res: Results) -> str:
-    claims = (*cl.CLAIMS, *recorded_claims(res))  # the section's table: one row per claim
-    marks = Counter(row[3] for row in verdict_table(res, claims).rows)
+def claims_answer(res: Results, section: Sequence[Block] = ()) -> str:
+    table = _first_table(section, "claims-table") or verdict_table(res, (*cl.CLAIMS, *recorded_claims(res)))
+    claims = table.rows  # one row per claim, its verdict mark in the fourth column
+    marks = Counter(row[3] for row in claims)
     within, in_range, missed, unmeasured = (marks[m] for m in MARKS.values())
     return (f"Of {len(claims)} claims, {within} reproduced, {in_range} within the seeds' range only, "
             f"{missed} not reproduced, {unmeasured} not measured.")
 
 
-def figures_answer(res: Results) -> str:
+def figures_answer(res: Results, section: Sequence[Block] = ()) -> str:
     counts = [agreeing_cases(res, fw) for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
     agree, compared = sum(a for a, _ in counts), sum(c for _, c in counts)
     if not compared:
@@ -78,7 +86,7 @@ def figures_answer(res: Results) -> str:
             f"{fmt_sci(AGREE_TOL)} of it in {agree} of {compared} (case, framework) pairs.")
 
 
-def grid_answer(res: Results) -> str:
+def grid_answer(res: Results, section: Sequence[Block] = ()) -> str:
     variants = sorted({c for c in res.runs["case"] if is_variant(c)})
     if not variants:
         return ""
@@ -88,7 +96,7 @@ def grid_answer(res: Results) -> str:
             f"test MSE per setting in the table, a figure where a setting has three values or more.")
 
 
-def summary_answer(res: Results) -> str:
+def summary_answer(res: Results, section: Sequence[Block] = ()) -> str:
     status = res.runs["status"].astype(str)
     return (f"{int((status == 'ok').sum())} ok runs of {res.runs['case'].nunique()} cases and "
             f"{len(run_frameworks(res))} frameworks ({int((status == 'unsupported').sum())} unsupported, "
@@ -100,7 +108,7 @@ def _median_epoch(ok: pd.DataFrame) -> float:
     return float(np.median(epochs)) if epochs.size else float("nan")
 
 
-def convergence_answer(res: Results) -> str:
+def convergence_answer(res: Results, section: Sequence[Block] = ()) -> str:
     same = cases = 0
     for case in main_cases(res):
         runs = ok_runs(select(res.runs, case=case, mode="parity"))
@@ -114,7 +122,7 @@ def convergence_answer(res: Results) -> str:
             f"in {same} of {cases} cases.")
 
 
-def speed_answer(res: Results) -> str:
+def speed_answer(res: Results, section: Sequence[Block] = ()) -> str:
     timed = same_host_runs(res)
     faster: dict[str, list[int]] = {}
     for case in main_cases(res):
@@ -132,14 +140,14 @@ def speed_answer(res: Results) -> str:
     return f"Per epoch, {REFERENCE_FRAMEWORK} is faster than {parts} cases."
 
 
-def memory_answer(res: Results) -> str:
+def memory_answer(res: Results, section: Sequence[Block] = ()) -> str:
     ok = ok_runs(res.runs)
     peaks = {fw: median_of(finite_values(select(ok, framework=fw)["peak_memory_mb"])) for fw in run_frameworks(res)}
     text = _per_framework(peaks, fmt_bytes_mib)
     return f"Median peak memory during fit: {text}." if text else "No run recorded its peak memory."
 
 
-def overhead_answer(res: Results) -> str:
+def overhead_answer(res: Results, section: Sequence[Block] = ()) -> str:
     runs = ok_runs(select(res.runs, framework=REFERENCE_FRAMEWORK))
     taxes = [median_of(finite_values(g["framework_tax"])) for _, g in runs.groupby("case")]
     taxes = np.array([t for t in taxes if np.isfinite(t)])
@@ -150,11 +158,11 @@ def overhead_answer(res: Results) -> str:
             f"{fmt_ratio(taxes.max())}).")
 
 
-def significance_answer(res: Results) -> str:
-    from scratchnet.bench.report.comparison import significance_blocks
-
-    tables = [b for b in significance_blocks(res) if hasattr(b, "rows")]
-    verdicts = [row[-1] for t in tables for row in t.rows]
+def significance_answer(res: Results, section: Sequence[Block] = ()) -> str:
+    if not section:
+        from scratchnet.bench.report.comparison import significance_blocks
+        section = significance_blocks(res)
+    verdicts = [row[-1] for t in section if isinstance(t, Table) for row in t.rows]
     if not verdicts:
         return "No pair of frameworks whose runs can differ was recorded."
     differ = sum(v.startswith("significant") for v in verdicts)
@@ -163,7 +171,7 @@ def significance_answer(res: Results) -> str:
             f"{tested} tested comparisons ({len(verdicts) - tested} identical or too few runs).")
 
 
-def parity_answer(res: Results) -> str:
+def parity_answer(res: Results, section: Sequence[Block] = ()) -> str:
     cases = main_cases(res)
     states = [parity_state(res, c)[0] for c in cases]
     drift = finite_values(res.parity["max_rel_weight_drift"]) if "max_rel_weight_drift" in res.parity else np.array([])
@@ -171,7 +179,7 @@ def parity_answer(res: Results) -> str:
     return f"{states.count('pass')} of {len(cases)} cases pass the parity gate against Keras{worst}."
 
 
-def cases_answer(res: Results) -> str:
+def cases_answer(res: Results, section: Sequence[Block] = ()) -> str:
     if res.cases.empty:
         return f"{len(main_cases(res))} cases (cases.csv not recorded)."
     optimizers = ", ".join(sorted({o.split("(")[0] for o in res.cases["optimizer"].astype(str) if o}))
@@ -179,11 +187,11 @@ def cases_answer(res: Results) -> str:
             f"{res.cases['dataset'].nunique()} datasets, optimizers {optimizers}.")
 
 
-def environment_answer(res: Results) -> str:
-    return f"{_machine_line(res.env)}." if res.env else "environment.json not recorded: machine unknown."
+def environment_answer(res: Results, section: Sequence[Block] = ()) -> str:
+    return f"{machine_line(res.env)}." if res.env else "environment.json not recorded: machine unknown."
 
 
-def missing_answer(res: Results) -> str:
+def missing_answer(res: Results, section: Sequence[Block] = ()) -> str:
     status = res.runs["status"].astype(str)
     unsupported = res.runs[status == "unsupported"]
     fws = ", ".join(dict.fromkeys(unsupported["framework"]))
@@ -191,11 +199,11 @@ def missing_answer(res: Results) -> str:
             f"{f' ({fws})' if fws else ''}; {len(res.problems)} file problems.")
 
 
-def definitions_answer(res: Results) -> str:  # noqa: ARG001 (an answer function)
+def definitions_answer(res: Results, section: Sequence[Block] = ()) -> str:  # noqa: ARG001
     return "What each figure above measures, in one line each."
 
 
-ANSWERS: dict[str, Callable[[Results], str]] = {
+ANSWERS: dict[str, Callable[[Results, Sequence[Block]], str]] = {
     "Results per case": results_answer,
     "Fixed cost per epoch and cost per step": costs_answer,
     "Tutorial claims": claims_answer,

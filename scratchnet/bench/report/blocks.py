@@ -97,12 +97,10 @@ Block = Union[Heading, Answer, Para, Bullets, Table, Image, Folded, Collapsed, C
 
 
 def fold(blocks: Sequence[Block]) -> list[Block]:
-    """Turn a section that starts with a level-2 heading (and maybe its ``Answer``) into one ``Folded`` block."""
+    """Turn a section that starts with a level-2 heading into one ``Folded`` block."""
     if not blocks or not isinstance(blocks[0], Heading) or blocks[0].level != 2:
         return list(blocks)
-    rest = list(blocks[1:])
-    answer = rest.pop(0).text if rest and isinstance(rest[0], Answer) else ""
-    return [Folded(blocks[0].text, tuple(rest), answer)]
+    return [Folded(blocks[0].text, tuple(blocks[1:]))]
 
 
 def detail_tables(blocks: Iterable[Block]) -> list[Table]:

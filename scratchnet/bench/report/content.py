@@ -15,9 +15,10 @@ unique across the report). Each section opens with its one-line answer: a functi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from scratchnet.bench.report.answers import ANSWERS
-from scratchnet.bench.report.blocks import Answer, Block, Heading, fold
+from scratchnet.bench.report.blocks import Answer, Block, Folded, Heading, fold
 from scratchnet.bench.report.claims import claims_blocks
 from scratchnet.bench.report.convergence import convergence_blocks
 from scratchnet.bench.report.costs import cost_blocks
@@ -41,7 +42,7 @@ SectionBuilder = Callable[[Results], list[Block]]
 def folded(build: SectionBuilder) -> SectionBuilder:
     """``build`` as a detail section: folded in HTML, a plain section in markdown."""
     def folded_section(res: Results) -> list[Block]:
-        return fold(answered(build(res), res))
+        return fold(build(res))
     folded_section.__name__ = f"folded({build.__name__})"
     return folded_section
 
@@ -71,11 +72,14 @@ SECTIONS: tuple[SectionBuilder, ...] = (
 
 
 def answered(blocks: list[Block], res: Results) -> list[Block]:
-    """``blocks`` with the section's one-line answer (``answers.ANSWERS`` by its title) under its heading."""
-    if not blocks or not isinstance(blocks[0], Heading) or blocks[0].text not in ANSWERS:
-        return blocks
-    text = ANSWERS[blocks[0].text](res)
-    return [blocks[0], Answer(text), *blocks[1:]] if text else blocks
+    """``blocks`` (one section) with its one-line answer (``answers.ANSWERS`` by its title): under its
+    heading, or on its fold when the section is folded."""
+    if blocks and isinstance(blocks[0], Folded) and blocks[0].title in ANSWERS:
+        head = blocks[0]
+        return [replace(head, answer=ANSWERS[head.title](res, head.blocks)), *blocks[1:]]
+    if blocks and isinstance(blocks[0], Heading) and blocks[0].text in ANSWERS:
+        return [blocks[0], Answer(ANSWERS[blocks[0].text](res, blocks[1:])), *blocks[1:]]
+    return blocks
 
 
 def compose(res: Results, sections: tuple[SectionBuilder, ...] = SECTIONS) -> list[Block]:

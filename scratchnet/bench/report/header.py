@@ -51,7 +51,7 @@ def _describe_leaf(value: Any) -> str:
     return scrub_paths(str(value))
 
 
-def _machine_line(env: dict[str, Any]) -> str:
+def machine_line(env: dict[str, Any]) -> str:
     cpu = env_get(env, "machine", "cpu") or "unknown CPU"
     cores = env_get(env, "machine", "cores")
     platform = env_get(env, "machine", "platform") or "unknown platform"
@@ -177,7 +177,7 @@ def environment_blocks(res: Results) -> list[Block]:
         kv("Results recorded at", f"{recorded_at(res)} (newest run start)"),
         kv("Git commit", git_text(res)),
         kv("Profile", _profile_line(res)),
-        kv("Machine", _machine_line(env)),
+        kv("Machine", machine_line(env)),
         kv("BLAS", _describe(env_get(env, "blas"))),
         kv("Threads", _describe(env_get(env, "threads"))),
         kv("Concurrency", _concurrency_line(res)),

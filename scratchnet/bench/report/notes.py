@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet.bench.report.costs import MODEL_TOLERANCE, _compile_note, case_costs
-from scratchnet.bench.report.header import _concurrency_line, _machine_line, runs_line
+from scratchnet.bench.report.header import _concurrency_line, machine_line, runs_line
 from scratchnet.bench.report.parity_table import parity_state
 from scratchnet.bench.report.provenance import _started, git_text
 from scratchnet.bench.report.tables import Results, main_cases
@@ -64,7 +64,7 @@ def notes_markdown(res: Results) -> str:
         "Written by `scratchnet-bench report` from the tables beside it; every line is computed.\n\n"
         f"- Recorded {_span(res)}, {runs_line(res)}.\n"
         f"- Code: {git_text(res, short=True)}.\n"
-        f"- Machine: {_machine_line(res.env)}; {_concurrency_line(res)}.\n"
+        f"- Machine: {machine_line(res.env)}; {_concurrency_line(res)}.\n"
         + _machines_line(res)
         + f"- Parity gate (scratchnet against its Keras twin): {states.count('pass')} of {len(cases)} cases pass"
         f"{'' if states.count('pass') == len(cases) else ', ' + str(states.count('fail')) + ' fail'}.\n"
