@@ -8,8 +8,6 @@ fixtures/make_report_fixture.py; partial variants are derived from it in tmp_pat
 """
 from __future__ import annotations
 
-import base64
-import io
 import json
 import re
 import shutil
@@ -107,7 +105,7 @@ def inline_detail_tables(markdown: str, out: Path) -> str:
     """The markdown with each detail-table link replaced by its CSV as the pipe table it summarises
     (checking the CSV is there, with the rows and columns the link states)."""
     from scratchnet.bench.report.blocks import Table
-    from scratchnet.bench.report.render_markdown import _md_table
+    from scratchnet.bench.report.render import _md_table
 
     def table(match: re.Match) -> str:
         frame = pd.read_csv(out / "tables" / match.group(3), dtype=str, keep_default_na=False)
@@ -176,8 +174,12 @@ def test_summary_medians_match_pandas(full):
             assert row["Status"] == f"{len(g)} {g['status'].iloc[0]}"
             assert row["Test MSE median [95% CI]"] == "n/a"
             continue
-        assert row["Test MSE median [95% CI]"].startswith(mse4(med["test_mse"]) + " [")
-        assert row["Train MSE median"] == mse4(med["train_mse"])
+        if (ok["epochs_run"] < ok["epochs"]).all():  # a capped timing contender: no comparable MSE
+            assert row["Test MSE median [95% CI]"] == row["Train MSE median"] == "timing only"
+        else:
+            assert row["Test MSE median [95% CI]"].startswith(mse4(med["test_mse"]) + " [")
+            assert row["Train MSE median"] == mse4(med["train_mse"])
+        assert row["Fixed cost per epoch"] == fmt_time(med["epoch_overhead_seconds"])
         assert row["Time per epoch"] == fmt_time(med["seconds_per_epoch"])
         step = med["seconds_per_step"]  # a negative fitted cost reads as below the noise, never as a time
         assert row["Time per step"] == ("≈0" if step < 0 else fmt_time(step))
@@ -251,21 +253,14 @@ def test_convergence_section_names_targets_and_censors(full):
     assert derived["How it was set"].startswith("derived: largest framework median final test loss")
     ok = hand[(hand["case"] == PUBLISHED_CASE) & (hand["status"] == "ok")]
     assert derived["Target loss"] == mse4(max(ok.groupby("framework")["test_loss"].median()))
-    epochs_rows = table_rows(secs["Epochs to target"])
-    for (case, mode, fw), g in hand[hand["status"] == "ok"].groupby(["case", "mode", "framework"]):
-        if (g["epochs_run"] < g["epochs"]).all():  # a capped timing contender: no convergence row
-            assert not [r for r in epochs_rows if (r["Case"], r["Framework"]) == (case, fw)
-                        and r["Mode"] == mode]
-            continue
-        row = find_row(epochs_rows, Case=case, Mode=mode, Framework=fw)
-        assert row["Converged"] == f"{int(g['convergence_epoch'].notna().sum())}/{len(g)}"
+    assert "the Summary table" in secs["Targets"]  # epochs and time to target per group: Summary's columns
 
 
 def test_ci_brackets_median_and_stays_in_data_range(full):
     _, secs = full
     runs = load_runs()
     for row in table_rows(secs["Summary"]):
-        if row["Runs ok"].startswith("0/"):
+        if row["Runs ok"].startswith("0/") or row["Test MSE median [95% CI]"] == "timing only":
             continue
         m = re.fullmatch(r"(\S+) \[(\S+), (\S+)\]", row["Test MSE median [95% CI]"])
         assert m, row
@@ -283,9 +278,15 @@ def _compared_pairs(runs: pd.DataFrame) -> list[tuple[str, str, str]]:
     return [tuple(k) for k in keys.drop_duplicates().itertuples(index=False)]
 
 
+def _tested(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Summary rows with a test of the test MSE against scratchnet's."""
+    return [r for r in rows if r["Test MSE vs scratchnet"] not in ("—", "not tested: the same maths (parity twin)")]
+
+
 def test_significance_only_where_runs_differ_and_matches_scipy(full):
     _, secs = full
-    rows = table_rows(secs["Test MSE significance"])
+    every = table_rows(secs["Summary"])
+    rows = _tested(every)
     runs = load_runs()
     def full_length_ok(c, m, fw):  # unsupported and capped timing-only runs have no MSE to test
         g = runs[(runs["case"] == c) & (runs["mode"] == m) & (runs["framework"] == fw) & (runs["status"] == "ok")]
@@ -293,28 +294,28 @@ def test_significance_only_where_runs_differ_and_matches_scipy(full):
 
     pairs = [(c, m, fw) for c, m, fw in _compared_pairs(runs)
              if not (m == "parity" and fw in ("keras", "keras-default")) and full_length_ok(c, m, fw)]
-    assert {(r["Case"].split(" ")[0], r["Mode"], r["Framework"]) for r in rows} == set(pairs)
-    assert not [r for r in rows if r["Mode"] == "parity" and r["Framework"] in ("keras", "keras-default")]
+    assert {(r["Case"], r["Mode"], r["Framework"]) for r in rows} == set(pairs)
+    twins = [r for r in every if r["Mode"] == "parity" and r["Framework"] in ("keras", "keras-default")]
+    assert twins and all(r["Test MSE vs scratchnet"] == "not tested: the same maths (parity twin)" for r in twins)
     for case, mode, fw in pairs:
         a = ok_values(runs, "test_mse", case=case, mode=mode, framework="scratchnet")
         b = ok_values(runs, "test_mse", case=case, mode=mode, framework=fw)
-        row = [r for r in rows if r["Case"].split(" ")[0] == case and r["Mode"] == mode
-               and r["Framework"] == fw]
+        row = [r for r in rows if r["Case"] == case and r["Mode"] == mode and r["Framework"] == fw]
         assert len(row) == 1
         if len(a) < 3 or len(b) < 3:
-            assert row[0]["Verdict"] == "too few runs"
+            assert row[0]["Test MSE vs scratchnet"] == "too few runs"
             continue
         p = stats.mannwhitneyu(a, b, alternative="two-sided").pvalue
         welch = stats.ttest_ind(a, b, equal_var=False).pvalue
         word = "significant at 5%" if p < 0.05 else "no significant difference"
         assert row[0]["Mann-Whitney U p"] == p3(p)
         assert row[0]["Welch t p"] == p3(welch)
-        assert row[0]["Verdict"] == f"{word} (p={p3(p)})"
+        assert row[0]["Test MSE vs scratchnet"] == f"{word} (p={p3(p)})"
 
 
 def test_speed_ratio_parity_and_comparability(full):
     _, secs = full
-    rows = table_rows(secs["Speed"])
+    rows = table_rows(secs["Summary"])
     runs = load_runs()
     cases = pd.read_csv(FIXTURE / "cases.csv")
     parity = pd.read_csv(FIXTURE / "parity.csv")
@@ -323,22 +324,20 @@ def test_speed_ratio_parity_and_comparability(full):
         other = ok_values(runs, "seconds_per_epoch", case=case, mode=mode, framework=fw)
         sn = ok_values(runs, "seconds_per_epoch", case=case, mode=mode, framework="scratchnet")
         if other.size == 0:
-            status = runs.loc[(runs["case"] == case) & (runs["framework"] == fw), "status"]
-            assert row["Framework time per epoch"] == status.iloc[0]
-            assert row["Framework/scratchnet [95% CI]"] == "n/a n/a"
+            status = runs.loc[(runs["case"] == case) & (runs["mode"] == mode) & (runs["framework"] == fw), "status"]
+            assert row["Status"] == f"{len(status)} {status.iloc[0]}" and row["Time per epoch"] == "n/a"
+            assert row["Time per epoch ÷ scratchnet [95% CI]"] == "n/a n/a"
             continue
         ratio = np.median(other) / np.median(sn)
         fmt = lambda r: f"{r:.0f}×" if r >= 100 else f"{r:.3g}×"  # noqa: E731
-        cell, interval = row["Framework/scratchnet [95% CI]"].split(" ", 1)
+        cell, interval = row["Time per epoch ÷ scratchnet [95% CI]"].split(" ", 1)
         assert cell == fmt(ratio)
         lo, hi = map(float, re.findall(r"[\d.]+", interval))
         assert lo <= float(f"{ratio:.3g}") <= hi
         # the cost model's two parts: medians over ok seeds, and the per-step ratio
         step = {f: ok_values(runs, "seconds_per_step", case=case, mode=mode, framework=f) for f in (fw, "scratchnet")}
-        assert row["Framework per step"] == fmt_time(np.median(step[fw]))
-        assert row["Per step framework/scratchnet"] == fmt(np.median(step[fw]) / np.median(step["scratchnet"]))
-        fixed = ok_values(runs, "epoch_overhead_seconds", case=case, mode=mode, framework=fw)
-        assert row["Framework fixed cost per epoch"] == fmt_time(np.median(fixed))
+        assert row["Time per step"] == fmt_time(np.median(step[fw]))
+        assert row["Time per step ÷ scratchnet"] == fmt(np.median(step[fw]) / np.median(step["scratchnet"]))
         checked = parity[parity["case"] == case]
         equivalent = bool(cases.loc[cases["case"] == case, "equivalent"].iloc[0])
         state, comparison = row["Parity: comparison"].rsplit(": ", 1)
@@ -445,15 +444,15 @@ def test_html_links_one_image_per_figure(full):
     images = check_html(paths)
     runs = load_runs()
     # summary ratios, cost model, claims sensitivity (the fixture's cases.csv claim), one loss grid
-    # (6 cases a figure), convergence, time to event
-    assert len(images) == 1 + 1 + 1 + -(-runs["case"].nunique() // 6) + 2
+    # (6 cases a figure), time to event
+    assert len(images) == 1 + 1 + 1 + -(-runs["case"].nunique() // 6) + 1
 
 
 def test_figures_are_small_pngs(full):
     paths, _ = full
     names = [p.name for p in paths.figures]
     assert names == ["summary_speed.png", "cost_model.png", "claims_sensitivity.png", "loss_curves_1.png",
-                     "convergence.png", "convergence_fraction.png"]
+                     "convergence_fraction.png"]
     for path in paths.figures:
         data = path.read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) < 200_000
@@ -494,7 +493,7 @@ def test_partial_results_render_with_markers(tmp_path):
     assert f"{PUBLISHED_CASE} / keras / native: not run" in _unescape(secs["Missing, failed and unsupported"])
     assert "parity.csv: missing" in secs["Missing, failed and unsupported"]
     assert "No parity check recorded" in secs["Parity"]
-    speed = find_row(table_rows(secs["Speed"]), Case=CLAIM_CASE, Mode="native", Framework="keras")
+    speed = find_row(summary, Case=CLAIM_CASE, Mode="native", Framework="keras")
     assert speed["Parity: comparison"] == "not checked: not comparable (parity not checked)"
     # the header counts runs by kind: unsupported by design apart from real failures, named
     status = runs["status"].value_counts()
@@ -564,8 +563,8 @@ def _summary_cell(md: str, case: str, fw: str, column: str) -> str:
 
 
 def _significance_verdicts(md: str, fw: str = "keras") -> set[str]:
-    rows = table_rows(sections(md)["Test MSE significance"])
-    return {r["Verdict"] for r in rows if r["Framework"] == fw}
+    rows = _tested(table_rows(sections(md)["Summary"]))
+    return {r["Test MSE vs scratchnet"] for r in rows if r["Framework"] == fw}
 
 
 SCENARIOS = {
@@ -580,7 +579,7 @@ SCENARIOS = {
         and "No figure" not in md)),  # the parity drift figure still exists
     "runs_only": (_runs_only, lambda md: (
         "environment.json: missing" in md and "**Git commit:** unknown" in md
-        and "No figure" not in md)),
+        and "figures/summary_speed.png" in md and "No figure: no finite value to draw." in md)),  # no epoch rows
     "broken_optional_files": (_broken_optional_files, lambda md: (
         "environment.json: unreadable" in md and "epochs.csv: empty" in md)),
     "keras_missing": (_keras_missing, lambda md: (

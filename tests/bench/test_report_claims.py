@@ -18,9 +18,9 @@ import pandas as pd
 from scratchnet.bench.cases import claims as cl
 from scratchnet.bench.cases.grid import variant_name
 from scratchnet.bench.report import build_report
-from scratchnet.bench.report.blocks import Collapsed, Table, images_in
+from scratchnet.bench.report.blocks import Collapsed, Image, Table, walk
 from scratchnet.bench.report.claims import FIGURE_NAME, claims_blocks, recorded_claims
-from scratchnet.bench.report.render_markdown import render_markdown
+from scratchnet.bench.report.render import render_markdown
 from scratchnet.bench.report.tables import load_results
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
@@ -165,7 +165,7 @@ def test_open_settings_and_sensitivity_variants(tmp_path):
     md = _md(blocks)
     assert "| fixture-mse | epochs | 10 | the post says so |" in md
     assert f"| fixture-mse | {CASE} | learning_rate=0.1 | 0.3 | 5/5 | reproduced; within ±5% of the median |" in md
-    images = images_in(blocks)
+    images = [b for b in walk(blocks) if isinstance(b, Image)]
     assert [i.name for i in images] == [FIGURE_NAME] and images[0].png.startswith(b"\x89PNG")
     (row,) = _verdicts(blocks)
     assert "variants: the same under its 1 variant" in row[4] or "variants: ✓ 0.3 with learning_rate=0.1" in row[4]

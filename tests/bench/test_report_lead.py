@@ -18,13 +18,17 @@ import pandas as pd
 import pytest
 
 from scratchnet.bench.report import build_report
-from scratchnet.bench.report.formatting import fmt_time
 from scratchnet.bench.report.provenance import scrub_paths
-from scratchnet.bench.report.stats import ratio_ci
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
 CLAIM_CASE = "housing_sgd"
 PUBLISHED_CASE = "housing_sgd_published"
+
+
+def find_row(rows: list[dict[str, str]], **match: str) -> dict[str, str]:
+    found = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(found) == 1, f"expected one row matching {match}, got {found}"
+    return found[0]
 
 
 def _unescape(text: str) -> str:
@@ -56,12 +60,12 @@ def built(tmp_path_factory):
 def test_answer_first_then_details(built):
     _, md, html = built
     order = ["# ", "## Headline", "## Results per case", "## Tutorial claims", "## Figures",
-             "## Summary", "## Speed", "## Test MSE significance", "## Parity", "## Cases",
+             "## Summary", "## Convergence", "## Memory", "## Parity", "## Cases",
              "## Definitions", "## Environment", "## Missing, failed and unsupported"]
     positions = [md.index(("\n" if h != "# " else "") + h) for h in order]
     assert positions == sorted(positions)
     assert md.index("figures/summary_speed.png") < md.index("| Case | Mode (parity check) |")
-    for title in ("Summary", "Speed", "Test MSE significance", "Parity", "Environment"):
+    for title in ("Summary", "Convergence", "Memory", "Parity", "Environment"):
         # folded, with the section's one-line answer on the summary line
         assert re.search(rf'<details id="[^"]+"><summary>{re.escape(title)}<span class="answer">[^<]+</span>'
                          r'</summary>', html)
@@ -69,50 +73,46 @@ def test_answer_first_then_details(built):
         assert f"<summary>{title}</summary>" not in html
 
 
-def _framework_rows(md: str) -> list[dict[str, str]]:
-    """The folded table of every framework's MSE, convergence and time, one row per case."""
-    return _table(md, "Case", nth=1)
+def _summary_rows(paths) -> list[dict[str, str]]:
+    """The Summary table (its CSV, as the report links it): every framework per case and mode."""
+    from test_report import inline_detail_tables, sections, table_rows  # tests/bench is on sys.path
+
+    md = inline_detail_tables(paths.markdown.read_text(encoding="utf-8"), paths.markdown.parent)
+    return table_rows(sections(md)["Summary"])
 
 
 def test_summary_table_has_every_framework_in_order(built):
-    _, md, _ = built
+    paths, md, _ = built
     compact = _table(md, "Case")
-    rows = _framework_rows(md)
     runs = pd.read_csv(FIXTURE / "runs.csv")
     fws = ["scratchnet", "keras", "keras-default", "sklearn"]
     assert set(runs["framework"]) == set(fws)
-    header = list(rows[0])
-    assert [h.split(": ")[1] for h in header if h.startswith("Test MSE: ")] == fws
-    assert [h.split(": ")[1] for h in header if h.startswith("Time per epoch: ")] == fws
     # the compact table beside the figure: scratchnet's figures, then a ratio per other framework
     assert list(compact[0])[:5] == ["Case", "Mode (parity check)", "Test MSE: scratchnet",
                                     "Convergence epoch: scratchnet", "Time per epoch: scratchnet"]
-    assert [h.split()[3].split("/")[0] for h in compact[0] if h.startswith("Time per step ")
-            and "/" in h] == fws[1:]
-    assert [r["Case"] for r in compact] == [r["Case"] for r in rows]
-    for short, full in zip(compact, rows):
-        for key in ("Mode (parity check)", "Test MSE: scratchnet", "Convergence epoch: scratchnet",
-                    "Time per epoch: scratchnet"):
-            assert short[key] == full[key], key
+    assert [h.split()[3].split("/")[0] for h in compact[0] if h.startswith("Time per step ")] == fws[1:]
+    assert [r["Case"] for r in compact] == [CLAIM_CASE, PUBLISHED_CASE]
     ratios = {r["Case"]: r for r in compact}
-    assert [r["Case"] for r in rows] == [CLAIM_CASE, PUBLISHED_CASE]
-    claim, published = rows
+    claim = ratios[CLAIM_CASE]
     assert claim["Mode (parity check)"] == "parity ✓"
-    ok = runs[(runs["case"] == CLAIM_CASE) & (runs["mode"] == "parity")]
-    for fw in ("scratchnet", "keras", "sklearn"):
-        assert claim[f"Test MSE: {fw}"] == f"{ok[ok['framework'] == fw]['test_mse'].median():.4g}"
-    # keras-default ran in native mode only, for timing: the parity row shows its native runs
-    assert claim["Test MSE: keras-default"] == "timing only (native)"
+    ok = runs[(runs["case"] == CLAIM_CASE) & (runs["mode"] == "parity") & (runs["framework"] == "scratchnet")]
+    assert claim["Test MSE: scratchnet"] == f"{ok['test_mse'].median():.4g}"
+    # keras-default ran in native mode only, for timing: the ratio is against scratchnet's native runs, named
     kd = runs[(runs["case"] == CLAIM_CASE) & (runs["framework"] == "keras-default")]
-    sn = runs[(runs["case"] == CLAIM_CASE) & (runs["framework"] == "scratchnet")
-              & (runs["mode"] == "native")]
+    sn = runs[(runs["case"] == CLAIM_CASE) & (runs["framework"] == "scratchnet") & (runs["mode"] == "native")]
     ratio = kd["seconds_per_step"].median() / sn["seconds_per_step"].median()
-    assert ratios[CLAIM_CASE]["Time per step keras-default/scratchnet"] == f"{ratio:.3g}× (native)"
-    assert published["Test MSE: keras-default"] == "not run"
-    assert published["Test MSE: sklearn"] == "unsupported"
-    assert published["Convergence epoch: sklearn"] == "unsupported"
+    assert claim["Time per step keras-default/scratchnet"] == f"{ratio:.3g}× (native)"
+    assert ratios[PUBLISHED_CASE]["Time per step keras-default/scratchnet"] == "not run"
     assert ratios[PUBLISHED_CASE]["Time per step sklearn/scratchnet"] == "unsupported"
-    assert all(cell for row in rows + compact for cell in row.values())
+    assert all(cell for row in compact for cell in row.values())
+    # every framework's figures: the Summary table, frameworks in column order within each case and mode
+    rows = _summary_rows(paths)
+    for case, mode in {(r["Case"], r["Mode"]) for r in rows}:
+        order = [r["Framework"] for r in rows if (r["Case"], r["Mode"]) == (case, mode)]
+        assert order == [fw for fw in fws if fw in order], (case, mode, order)
+    sklearn = find_row(rows, Case=PUBLISHED_CASE, Framework="sklearn")
+    assert sklearn["Runs ok"].startswith("0/") and sklearn["Status"].endswith("unsupported")
+    assert all(cell for row in rows for cell in row.values())
 
 
 def test_timing_only_runs_show_no_mse(tmp_path):
@@ -121,14 +121,12 @@ def test_timing_only_runs_show_no_mse(tmp_path):
     runs = pd.read_csv(d / "runs.csv")
     runs = runs[runs["mode"] == "native"]  # housing_sgd's primary mode becomes native
     runs.to_csv(d / "runs.csv", index=False)
-    md = build_report(d, tmp_path / "out").markdown.read_text(encoding="utf-8")
-    claim = _framework_rows(md)[0]
-    assert claim["Test MSE: keras-default"] == "timing only"
-    assert claim["Convergence epoch: keras-default"] == "timing only"
+    row = find_row(_summary_rows(build_report(d, tmp_path / "out")), Case=CLAIM_CASE, Framework="keras-default")
+    assert row["Test MSE median [95% CI]"] == "timing only"
+    assert row["Epochs to target (converged/ok)"].startswith("timing only")
     sec = runs[(runs["case"] == CLAIM_CASE) & (runs["framework"] == "keras-default")]
-    assert claim["Time per epoch: keras-default"].endswith(" s")
-    assert float(claim["Time per epoch: keras-default"][:-2]) == pytest.approx(
-        sec["seconds_per_epoch"].median(), rel=5e-3)
+    assert row["Time per epoch"].endswith(" s")
+    assert float(row["Time per epoch"][:-2]) == pytest.approx(sec["seconds_per_epoch"].median(), rel=5e-3)
 
 
 def test_foreign_label_sorts_after_known_frameworks(tmp_path):
@@ -141,9 +139,9 @@ def test_foreign_label_sorts_after_known_frameworks(tmp_path):
     extra2["framework"] = "a_net"
     pd.concat([extra, runs, extra2]).to_csv(d / "runs.csv", index=False)
     md = build_report(d, tmp_path / "out").markdown.read_text(encoding="utf-8")
-    header = list(_framework_rows(md)[0])
-    assert [h.split(": ")[1] for h in header if h.startswith("Test MSE: ")] == [
-        "scratchnet", "keras", "keras-default", "sklearn", "a_net", "my_net"]
+    header = list(_table(md, "Case")[0])
+    assert [h.split()[3].split("/")[0] for h in header if h.startswith("Time per step ")] == [
+        "keras", "keras-default", "sklearn", "a_net", "my_net"]
 
 
 def test_two_builds_are_byte_identical(tmp_path):

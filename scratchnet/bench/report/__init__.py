@@ -1,59 +1,37 @@
 """Render a recorded results directory into a human-readable report.
 
-Contract
---------
-``build_report(results_dir, out_dir=None) -> ReportPaths``
+``build_report(results_dir, out_dir=None) -> ReportPaths`` reads the tables of
+:mod:`scratchnet.bench.store.schema` (``runs.csv`` required: ``FileNotFoundError`` when absent,
+``ValueError`` when it holds no row, both naming the directory and the file; every other table
+optional and possibly partial -- rendered, never raised) and writes into ``out_dir`` (default
+``results_dir``), each file atomically: ``REPORT.md`` (GitHub markdown), ``report.html`` (inline CSS,
+the figures linked), ``figures/*.png``, ``tables/*.csv`` (the detail tables) and ``NOTES.md`` (the
+run's dates, commits, machine and checks); stale PNG and CSV files in those two folders are removed.
+Every number is computed from the tables; only ``status == "ok"`` runs enter medians, intervals, tests
+and curves, the others are counted and listed. Unchanged tables give byte-identical files: nothing
+reads the clock, bootstraps are seeded, PNGs carry no metadata, no absolute path is printed.
 
-* Reads the tables described in :mod:`scratchnet.bench.store.schema` from
-  ``results_dir``: ``runs.csv`` (required), ``epochs.csv``, ``parity.csv``,
-  ``parity_epochs.csv``, ``cases.csv`` and ``environment.json`` (all optional,
-  any of them may be partial: missing columns are treated as NaN / empty).
-* Raises ``FileNotFoundError`` when ``runs.csv`` is absent and ``ValueError``
-  when it holds no row; both messages name the directory and the file.
-  Anything else (a framework never run, every run diverged, NaN everywhere, a
-  single seed, a missing or malformed optional file) is rendered, never raised.
-* Writes into ``out_dir`` (default: ``results_dir``): ``REPORT.md``
-  (GitHub-flavoured markdown, pipe tables), ``report.html`` (one self-contained
-  file: inline CSS, figures embedded as base64 PNG data URIs),
-  ``figures/*.png`` and ``NOTES.md`` (the run's dates, commits, machine and checks). Every file is written atomically (temp file in the same
-  directory, then ``os.replace``). PNGs in ``figures/`` that follow the
-  package's naming scheme but were not produced by this call are removed, so
-  the folder always matches the report.
-* Every number in the report is computed from the tables; only the
-  definitions are text. Only runs with ``status == "ok"`` enter medians,
-  intervals, tests and curves; the others are counted and listed.
-
-``headline(results_dir) -> str`` is the report's headline sentence and
-``update_readme(readme, results_dir)`` copies it into the README.
-
-Regenerating from unchanged tables gives byte-identical files: nothing reads the
-clock (the time shown is the newest ``started_at`` of runs.csv), bootstraps are
-seeded, PNGs carry no metadata, and no absolute path of the machine is printed.
-
-Layout: ``tables`` (load, select), ``stats``, ``formatting``, ``blocks``
-(document model), ``provenance``, ``plotting``, one module per section
-(``header``, ``headline_text``, ``lead``, ``summary``, ``comparison``,
-``parity_table``, ``claims``, ``figures``, ``missing``), ``content`` (the ordered
-list of sections: the hook for a new one), ``render_markdown``, ``render_html``,
-``writing`` and ``readme``.
+``headline(results_dir)`` is the report's headline (table and sentences); ``update_readme(readme,
+results_dir)`` copies it into the README. Layout: ``tables`` (load, select), ``stats``,
+``formatting``, ``blocks`` (document model), ``provenance``, ``plotting``, one module per section,
+``content`` (the ordered list of sections: the hook for a new one), ``render_markdown``, ``render_html``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scratchnet.bench.report.blocks import detail_tables, images_in
+import pandas as pd
+
+from scratchnet.bench.report.blocks import Image, Table, walk
 from scratchnet.bench.report.content import compose
-from scratchnet.bench.report.headline_text import headline
+from scratchnet.bench.report.headline_text import headline, update_readme
 from scratchnet.bench.report.notes import notes_markdown
-from scratchnet.bench.report.readme import update_readme
-from scratchnet.bench.report.render_html import render_html
-from scratchnet.bench.report.render_markdown import render_markdown
+from scratchnet.bench.report.render import render_html, render_markdown
 from scratchnet.bench.report.tables import load_results
-from scratchnet.bench.report.writing import write_atomic, write_figures, write_tables
+from scratchnet.bench.store.results import atomic_write_bytes as write_atomic
 
 __all__ = ["ReportPaths", "build_report", "headline", "update_readme"]
-
 TITLE = "scratchnet benchmark report"
 
 
@@ -64,6 +42,29 @@ class ReportPaths:
     markdown: Path
     html: Path
     figures: list[Path] = field(default_factory=list)
+
+
+def _write_folder(directory: Path, files: dict[str, bytes], pattern: str) -> list[Path]:
+    """Write ``files`` (name -> bytes) into ``directory`` atomically and remove the other files matching
+    ``pattern`` there: the folder belongs to the report, so it always matches it."""
+    paths = []
+    for name, data in files.items():
+        write_atomic(directory / name, data)
+        paths.append(directory / name)
+    for stale in sorted(directory.glob(pattern)) if directory.is_dir() else []:
+        if stale not in paths and stale.is_file():
+            stale.unlink()
+    return paths
+
+
+def _unique(kind: str, names: list[str]) -> None:
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"report sections produced {kind} with the same name: {duplicates}")
+
+
+def _csv(table: Table) -> bytes:
+    return pd.DataFrame(list(table.rows), columns=list(table.headers)).to_csv(index=False).encode()
 
 
 def build_report(results_dir: str | Path = "results",
@@ -78,13 +79,12 @@ def build_report(results_dir: str | Path = "results",
     target = Path(out_dir) if out_dir is not None else source
     res = load_results(source)
     blocks = compose(res)
-    images = images_in(blocks)
-    names = [image.name for image in images]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ValueError(f"report sections produced figures with the same name: {duplicates}")
-    figures = write_figures(target / "figures", images)
-    write_tables(target / "tables", detail_tables(blocks))
+    images = [block for block in walk(blocks) if isinstance(block, Image)]
+    tables = [block for block in walk(blocks) if isinstance(block, Table) and block.csv]
+    _unique("figures", [image.name for image in images])
+    _unique("detail tables", [table.csv for table in tables])
+    figures = _write_folder(target / "figures", {image.name: image.png for image in images}, "*.png")
+    _write_folder(target / "tables", {table.csv: _csv(table) for table in tables}, "*.csv")
     markdown_path, html_path = target / "REPORT.md", target / "report.html"
     write_atomic(target / "NOTES.md", notes_markdown(res).encode("utf-8"))
     write_atomic(markdown_path, render_markdown(blocks).encode("utf-8"))

@@ -6,12 +6,12 @@ cells already text; optional grouped/short headers and an HTML id), ``Image`` (a
 PNG in memory, written to ``figures/`` and embedded in the HTML), ``Folded`` (a
 titled section, a ``<details>`` element in HTML), ``Collapsed`` (blocks inside a
 section behind a one-line summary, ``<details>`` in HTML and markdown) and
-``Columns`` (blocks side by side in HTML). Blocks are frozen dataclasses; sections build them with ``para``,
-``kv`` and ``table_block``; ``fold`` and ``images_in`` serve the assembly.
+``Columns`` (blocks side by side in HTML). Blocks are frozen dataclasses; sections build them with ``section``
+(heading and answer), ``para``, ``kv`` and ``table_block``; ``fold`` and ``walk`` serve the assembly.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Union
 
@@ -96,33 +96,26 @@ class Columns:
 Block = Union[Heading, Answer, Para, Bullets, Table, Image, Folded, Collapsed, Columns]
 
 
+def section(title: str, answer: str, *blocks: Block) -> list[Block]:
+    """A section: its level-2 heading, its one-line ``Answer`` (the first line a reader sees), its blocks."""
+    return [Heading(2, title), Answer(answer), *blocks]
+
+
 def fold(blocks: Sequence[Block]) -> list[Block]:
-    """Turn a section that starts with a level-2 heading into one ``Folded`` block."""
+    """Turn a section that starts with a level-2 heading into one ``Folded`` block (its answer on the fold)."""
     if not blocks or not isinstance(blocks[0], Heading) or blocks[0].level != 2:
         return list(blocks)
+    if len(blocks) > 1 and isinstance(blocks[1], Answer):
+        return [Folded(blocks[0].text, tuple(blocks[2:]), blocks[1].text)]
     return [Folded(blocks[0].text, tuple(blocks[1:]))]
 
 
-def detail_tables(blocks: Iterable[Block]) -> list[Table]:
-    """Every Table of ``blocks`` marked ``csv``, folded sections included, in document order."""
-    out: list[Table] = []
+def walk(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Every block of ``blocks`` in document order, the blocks inside folded, collapsed and column blocks included."""
     for block in blocks:
-        if isinstance(block, Table) and block.csv:
-            out.append(block)
-        elif isinstance(block, (Folded, Columns, Collapsed)):
-            out.extend(detail_tables(block.blocks))
-    return out
-
-
-def images_in(blocks: Iterable[Block]) -> list[Image]:
-    """Every Image of ``blocks``, folded sections included, in document order."""
-    out: list[Image] = []
-    for block in blocks:
-        if isinstance(block, Image):
-            out.append(block)
-        elif isinstance(block, (Folded, Columns, Collapsed)):
-            out.extend(images_in(block.blocks))
-    return out
+        yield block
+        if isinstance(block, (Folded, Columns, Collapsed)):
+            yield from walk(block.blocks)
 
 
 def para(*parts: Part) -> Para:

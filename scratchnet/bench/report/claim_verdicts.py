@@ -40,17 +40,39 @@ def mark(verdict: str, reason: str) -> str:
     return MARKS.get(verdict, MARKS[cl.NOT_MEASURED])
 
 
-def _num(claim: cl.Claim, x: float) -> str:
+def num(claim: cl.Claim, x: float) -> str:
+    """A value of the claim's quantity: a probe prediction with 5 decimals, a test MSE with 4 significant digits."""
     if not math.isfinite(x):
         return DASH
     return f"{x:.5f}" if claim.quantity == "probe_prediction" else f"{x:.4g}"
+
+
+def variants(res: Results, claim: cl.Claim) -> list[tuple[str, str, str]]:
+    """(case, variant name, its settings "key=value, ...") for the claim's sensitivity variants that were run."""
+    names, out = set(res.runs["case"]), []
+    for case in claim.cases:
+        for params in cl.sensitivity_params(claim):
+            base, settings = parse_name(variant_name(case, params))
+            if variant_name(base, settings) in names:
+                out.append((case, variant_name(base, settings), ", ".join(f"{k}={v}" for k, v in settings.items())))
+    return out
+
+
+def unmeasured(res: Results, case: str, fw: str) -> str:
+    """Why ``fw``'s recorded runs of ``case`` measure no claim: "unsupported", "timing only (...)", or ""."""
+    runs = select(res.runs, case=case, framework=fw)
+    if len(runs) and (runs["status"] == "unsupported").all():
+        return "unsupported"
+    if len(runs) and (runs["epoch_cap"] < runs["epochs"]).all():
+        return f"timing only (epochs capped at {int(runs['epoch_cap'].min())})"
+    return ""
 
 
 def _measured(claim: cl.Claim, m: cl.Measurement) -> str:
     vals = np.asarray(m.values, dtype=float)
     if not vals.size:
         return DASH
-    return f"{_num(claim, m.median)} ({_num(claim, vals.min())}–{_num(claim, vals.max())}, n={vals.size})"
+    return f"{num(claim, m.median)} ({num(claim, vals.min())}–{num(claim, vals.max())}, n={vals.size})"
 
 
 def _short_reason(reason: str) -> str:
@@ -60,35 +82,18 @@ def _short_reason(reason: str) -> str:
 
 def _variant_clause(res: Results, claim: cl.Claim, claimed: float, base_mark: str) -> str:
     """What the claim's sensitivity variants showed (scratchnet), or "" when none ran."""
-    names = set(res.runs["case"])
     differ, agree = [], 0
-    for case in claim.cases:
-        for params in cl.sensitivity_params(claim):
-            base, settings = parse_name(variant_name(case, params))
-            name = variant_name(base, settings)
-            if name not in names:
-                continue
-            _, values, _ = cl.measure(res.runs, res.epochs, claim, name, "scratchnet")
-            verdict, reason = cl.judge(claim, claimed, values)
-            m = mark(verdict, reason)
-            label = ", ".join(f"{k}={v}" for k, v in settings.items())
-            if len(claim.cases) > 1:
-                label = f"{case.rsplit('-', 1)[-1]} with {label}"
-            else:
-                label = f"with {label}"
-            if m == base_mark:
-                agree += 1
-            else:
-                differ.append(f"{m} {_num(claim, cl._median(values))} {label}")
+    for case, name, settings in variants(res, claim):
+        _, values, _ = cl.measure(res.runs, res.epochs, claim, name, "scratchnet")
+        m = mark(*cl.judge(claim, claimed, values))
+        label = f"{case.rsplit('-', 1)[-1]} with {settings}" if len(claim.cases) > 1 else f"with {settings}"
+        if m == base_mark:
+            agree += 1
+        else:
+            differ.append(f"{m} {num(claim, cl._median(values))} {label}")
     if differ:
         return "; ".join(differ)
     return f"the same under its {agree} variant{'s' * (agree != 1)}" if agree else ""
-
-
-def _timing_only(res: Results, m: cl.Measurement) -> bool:
-    """Whether ``m``'s runs stopped before the case's epochs on purpose (no value to judge)."""
-    runs = ok_runs(select(res.runs, case=m.case, framework=m.framework, mode=m.mode))
-    return timing_only(runs)
 
 
 def _row(res: Results, claim: cl.Claim, fws: list[str]) -> tuple[str, ...]:
@@ -110,14 +115,15 @@ def _row(res: Results, claim: cl.Claim, fws: list[str]) -> tuple[str, ...]:
         why.append(f"variants: {variants}")
     for m in ms:
         twin = m.mode == "parity" and m.framework in TWINS_IN_PARITY
-        if m.framework == "scratchnet" or twin or not m.values or _timing_only(res, m):
+        if m.framework == "scratchnet" or twin or not m.values or timing_only(
+                ok_runs(select(res.runs, case=m.case, framework=m.framework, mode=m.mode))):
             continue
         other = mark(m.verdict, m.reason)
         if other != mark(*next(((s.verdict, s.reason) for s in mine if s.case == m.case), ("", ""))):
-            why.append(f"{m.framework} {other} {_num(claim, m.median)}")
+            why.append(f"{m.framework} {other} {num(claim, m.median)}")
     text = claim.text.split(" (")[0]
     if claim.claimed is None:  # "the same as" a reference model: its measured median is the claim
-        text += f" [{_num(claim, claimed)}: {claim.reference_case}, {claim.reference_framework}]"
+        text += f" [{num(claim, claimed)}: {claim.reference_case}, {claim.reference_framework}]"
     return (claim.post.split(" (")[0], text, measured, base_mark, "; ".join(why))
 
 

@@ -28,37 +28,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scratchnet.bench.cases import claims as cl
-from scratchnet.bench.cases.grid import parse_name, variant_name
 from scratchnet.bench.cases.probes import parse_probes
 from scratchnet.bench.store.schema import RUN_KEY
-from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, Heading, Image, kv, para, table_block
-from scratchnet.bench.report.claim_verdicts import verdict_table
+from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, Heading, Image, kv, para, section, table_block
+from scratchnet.bench.report.claim_verdicts import MARKS, num, unmeasured, variants, verdict_table
 from scratchnet.bench.report.plotting import framework_color, png
 from scratchnet.bench.report.stats import median_ci
-from scratchnet.bench.report.tables import Results, run_frameworks
+from scratchnet.bench.report.tables import Results, run_frameworks, select
 
 FIGURE_NAME = "claims_sensitivity.png"
 GRID_COLUMNS = 4
 LEGACY_REL_TOL = 0.05  # tolerance of a claim that only cases.csv records
-DASH = "—"
-
-
-def _fmt(claim: cl.Claim, x: float) -> str:
-    if not math.isfinite(x):
-        return DASH
-    return f"{x:.6f}" if claim.quantity == "probe_prediction" else f"{x:.4g}"
-
-
-def _why_unmeasured(res: Results, case: str, fw: str) -> str:
-    """Why a framework's recorded runs of ``case`` measured nothing: unsupported, timing only."""
-    runs = res.runs[(res.runs["case"] == case) & (res.runs["framework"] == fw)]
-    if len(runs) and (runs["status"] == "unsupported").all():
-        return "unsupported"
-    if "epoch_cap" in runs and len(runs):
-        cap = runs["epoch_cap"].astype(float)
-        if (cap < runs["epochs"].astype(float)).all():
-            return f"timing only (epochs capped at {int(cap.min())})"
-    return ""
 
 
 def _cell(claim: cl.Claim, m: cl.Measurement | None, why: str = "") -> str:
@@ -68,15 +48,15 @@ def _cell(claim: cl.Claim, m: cl.Measurement | None, why: str = "") -> str:
         return "not run" if m is None else f"no ok run ({m.runs} recorded): {cl.NOT_MEASURED}"
     vals = np.asarray(m.values, dtype=float)
     lo, hi = median_ci(vals)
-    ci = f" [{_fmt(claim, lo)}, {_fmt(claim, hi)}]" if math.isfinite(lo) else ""
-    return (f"{_fmt(claim, m.median)}{ci}; range {_fmt(claim, vals.min())}–{_fmt(claim, vals.max())}, "
+    ci = f" [{num(claim, lo)}, {num(claim, hi)}]" if math.isfinite(lo) else ""
+    return (f"{num(claim, m.median)}{ci}; range {num(claim, vals.min())}–{num(claim, vals.max())}, "
             f"n={vals.size}/{m.runs} {m.mode} → {m.verdict} ({m.reason})")
 
 
 def _claimed_cell(claim: cl.Claim, claimed: float) -> str:
     if claim.claimed is not None:
         return f"{claim.claimed:.10g} ({claim.tolerance_label})"
-    return (f"{_fmt(claim, claimed)} = median of {claim.reference_case} ({claim.reference_framework}) "
+    return (f"{num(claim, claimed)} = median of {claim.reference_case} ({claim.reference_framework}) "
             f"({claim.tolerance_label})")
 
 
@@ -89,7 +69,7 @@ def _summary(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> list[B
         claimed = cl.claimed_value(res.runs, res.epochs, claim)
         for case in claim.cases:
             cells = [_cell(claim, next((m for m in ms if m.case == case and m.framework == fw), None),
-                           _why_unmeasured(res, case, fw))
+                           unmeasured(res, case, fw))
                      for fw in fws]
             rows.append((claim.key, case, claim.quantity_label, _claimed_cell(claim, claimed), *cells))
     return [table_block(headers, rows)]
@@ -109,27 +89,13 @@ def _open_settings(claims: Sequence[cl.Claim]) -> list[Block]:
     return blocks
 
 
-def _raw_probes(res: Results) -> pd.DataFrame:
-    """runs.csv's probe_predictions text (the loaded tables keep only numbers)."""
-    path = res.directory / "runs.csv"
-    try:
-        raw = pd.read_csv(path, dtype=str, on_bad_lines="skip")
-    except (OSError, ValueError):
-        return pd.DataFrame()
-    if "probe_predictions" not in raw or "status" not in raw:
-        return pd.DataFrame()
-    return raw[(raw["status"] == "ok") & raw["probe_predictions"].notna()]
-
-
 def _probe_blocks(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> list[Block]:
-    raw = _raw_probes(res)
+    raw = res.runs[(res.runs["status"] == "ok") & (res.runs["probe_predictions"] != "")]
     cases = [c for claim in claims if claim.quantity == "probe_prediction" for c in claim.cases]
     rows, inputs = [], []
     for case in cases:
         for fw in fws:
-            sel = raw[(raw.get("case") == case) & (raw.get("framework") == fw)] if not raw.empty else raw
-            parsed = [parse_probes(t) for t in sel["probe_predictions"]] if not sel.empty else []
-            parsed = [p for p in parsed if p]
+            parsed = [p for t in select(raw, case=case, framework=fw)["probe_predictions"] if (p := parse_probes(t))]
             if not parsed:
                 continue
             inputs = inputs or [x for x, _ in parsed[0]]
@@ -145,18 +111,6 @@ def _probe_blocks(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> l
              "learned the rule or only fits the claim's sample."),
         table_block(("Case", "Framework", "Runs", *head), rows),
     ]
-
-
-def _variants_of(res: Results, case: str, claim: cl.Claim) -> list[tuple[str, str]]:
-    """(variant name, label) for the claim's sensitivity settings present in the runs."""
-    names = set(res.runs["case"])
-    out = []
-    for params in cl.sensitivity_params(claim):
-        base, settings = parse_name(variant_name(case, params))
-        name = variant_name(base, settings)
-        if name in names:
-            out.append((name, ", ".join(f"{k}={v}" for k, v in settings.items())))
-    return out
 
 
 def _curve(res: Results, claim: cl.Claim, case: str, fw: str) -> pd.DataFrame:
@@ -179,14 +133,15 @@ def _sensitivity(res: Results, claims: Sequence[cl.Claim]) -> list[Block]:
         claimed = cl.claimed_value(res.runs, res.epochs, claim)
         lines = []  # (case name, label, framework, colour index, style index)
         multi = len(claim.cases) > 1
+        ran = variants(res, claim)
         for ci, case in enumerate(claim.cases):
             short = case.rsplit("-", 1)[-1] if multi else "as registered"
             lines.append((case, short, "scratchnet", ci, 0))
-            for vi, (name, label) in enumerate(_variants_of(res, case, claim), start=1):
+            for vi, (name, label) in enumerate(((n, lab) for c, n, lab in ran if c == case), start=1):
                 lines.append((name, f"{short}, {label}" if multi else label, "scratchnet",
                               ci if multi else vi, vi if multi else 0))
                 _, values, n = cl.measure(res.runs, res.epochs, claim, name, "scratchnet")
-                rows.append((claim.key, case, label, _fmt(claim, cl._median(values)), f"{len(values)}/{n}",
+                rows.append((claim.key, case, label, num(claim, cl._median(values)), f"{len(values)}/{n}",
                              "; ".join(cl.judge(claim, claimed, values))))
         if claim.reference_case:
             lines.append((claim.reference_case, f"{claim.reference_case} ({claim.reference_framework})",
@@ -274,11 +229,14 @@ def claims_blocks(res: Results, claims: Sequence[cl.Claim] | None = None) -> lis
     fws = run_frameworks(res)
     details = (para(cl.VERDICT_RULE), *_summary(res, fws, claims), *_open_settings(claims),
                *_probe_blocks(res, fws, claims), *_sensitivity(res, claims))
-    return [
-        Heading(2, "Tutorial claims"),
+    table = verdict_table(res, claims)
+    within, in_range, missed, unmeasured = (sum(row[3] == m for row in table.rows) for m in MARKS.values())
+    answer = (f"Of {len(table.rows)} claims, {within} reproduced, {in_range} within the seeds' range only, "
+              f"{missed} not reproduced, {unmeasured} not measured.")
+    return section(
+        "Tutorial claims", answer,
         para("✓ within the tolerance of the seeds' median; ~ inside the seeds' range only; ✗ not reproduced; "
              "— not measured; variants: the same seeds, one setting the post leaves open changed."),
-        verdict_table(res, claims),
+        table,
         Collapsed("Details: every framework with CIs, the verdict rule, what the posts leave open, predictions "
-                  "on unseen inputs, sensitivity figure", details),
-    ]
+                  "on unseen inputs, sensitivity figure", details))

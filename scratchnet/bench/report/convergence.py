@@ -1,21 +1,14 @@
-"""The Convergence section: shared targets, censored epochs, still-improving cases and the
-time-to-event figure.
+"""The Convergence section: shared targets, still-improving cases and the time-to-event figure,
+and the convergence cells of the per-case tables.
 
-The runs reach this section already re-measured against the shared target of their case and
-mode (``tables.load_results`` calls :func:`scratchnet.bench.measures.targets.remeasure`).
-
-* ``compact_convergence_cell(ok) -> str`` -- the same figure for the one-row-per-case table
-  (``lead``): ``"61"``, ``"61 (3/5)"``, ``"> 200 (2/5)"``.
-* ``convergence_cell(ok) -> str`` -- the censored cell of one group of ok runs, used by the
-  summary table: ``"61 (5/5)"`` (median over every seed, a seed that never reached the target
-  counting as later than any epoch), ``"> 200 epochs (0/5)"``, ``"median not reached (2/5 by
-  200)"``.
-* ``convergence_blocks(res) -> list[Block]`` -- the section: the rule, one row per case and
-  mode with its target and how it was set, one row per group with converged k/n, epochs and
-  seconds to target and the still-improving count, the list of cases still improving for most
-  seeds, the cases converging in the last 5 % of their budget for most seeds without that flag
-  (``late_unflagged_cases``), and ``convergence_fraction.png`` (fraction of seeds converged by each epoch, per
-  framework and mode, one panel per case).
+The runs arrive re-measured against the shared target of their case and mode (``tables.load_results``
+calls :func:`scratchnet.bench.measures.targets.remeasure`). Cells: ``compact_convergence_cell`` (the
+per-case table: ``"61"``, ``"61 (3/5)"``, ``"> 200 (2/5)"``), ``convergence_cell`` (the Summary table:
+``"61 (5/5)"``, a seed that never reached the target counting as later than any epoch; ``"> 200 epochs
+(0/5)"``; ``"median not reached (2/5 by 200)"``). ``convergence_blocks`` is the section: the rule, the
+targets (one row per case and mode, how each was set), the cases still improving for most seeds, those
+converging in the last 5 % of their budget without that flag (``late_unflagged_cases``), and
+``convergence_fraction.png`` (fraction of seeds converged by each epoch, one panel per case).
 """
 from __future__ import annotations
 
@@ -26,16 +19,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scratchnet.bench.measures import metrics, targets
-from scratchnet.bench.report.blocks import Block, Bullets, Heading, Image, kv, para, table_block
+from scratchnet.bench.report.blocks import Block, Bullets, Heading, Image, kv, para, section, table_block
 from scratchnet.bench.report.plotting import MODE_STYLES, framework_color, png
 from scratchnet.bench.report.formatting import NA, fmt_mse, fmt_time, mode_label
-from scratchnet.bench.report.tables import (Results, case_order, finite_values, groups, ok_runs, select,
-    timing_only)
+from scratchnet.bench.report.tables import Results, case_order, finite_values, main_cases, ok_runs, select, timing_only
 
 FIGURE_NAME = "convergence_fraction.png"
-
-HEADERS = ("Case", "Mode", "Framework", "Converged", "Epochs to target", "Time to target",
-           "Still improving at the last epoch")
 TARGET_HEADERS = ("Case", "Mode", "Target loss", "How it was set", "Epoch budget")
 
 
@@ -74,7 +63,7 @@ def time_to_target_cell(ok: pd.DataFrame) -> str:
     return fmt_time(median) if median is not None else "not reached by half"
 
 
-def _improving(ok: pd.DataFrame) -> tuple[int, int]:
+def improving(ok: pd.DataFrame) -> tuple[int, int]:
     flags = [v for v in ok["still_improving"] if isinstance(v, (bool, np.bool_))]
     return sum(bool(v) for v in flags), len(flags)
 
@@ -96,55 +85,32 @@ def _target_rows(res: Results) -> list[tuple[str, ...]]:
             for _, r in table.iterrows()]
 
 
-def _group_rows(res: Results) -> list[tuple[str, ...]]:
-    rows = []
-    for case, mode, fw, runs in groups(res):
-        ok = ok_runs(runs)
-        if ok.empty or timing_only(ok):  # a capped timing contender measures no convergence
-            continue
-        k = int(np.isfinite(pd.to_numeric(ok["convergence_epoch"], errors="coerce")).sum())
-        still, known = _improving(ok)
-        rows.append((case, mode_label(mode), fw, f"{k}/{len(ok)}", convergence_cell(ok), time_to_target_cell(ok),
-                     f"{still}/{known}" if known else NA))
-    return rows
-
-
-def _full_length(ok: pd.DataFrame) -> pd.DataFrame:
-    """``ok`` without the runs a timing contender capped below the case's epochs (``epoch_cap``):
-    they stop by design, so neither their flag nor their convergence says anything."""
-    if "epoch_cap" not in ok:
-        return ok
-    cap = pd.to_numeric(ok["epoch_cap"], errors="coerce")
-    return ok[~(cap < pd.to_numeric(ok["epochs"], errors="coerce"))]
+def _full_length_groups(res: Results):
+    """(case, mode, ok runs) per recorded case and mode, without the runs a timing contender capped below the
+    case's epochs (``epoch_cap``): they stop by design, so neither their flag nor their convergence says anything."""
+    for case in case_order(res):
+        for mode in dict.fromkeys(select(res.runs, case=case)["mode"]):
+            ok = ok_runs(select(res.runs, case=case, mode=mode))
+            yield case, mode, ok[~(ok["epoch_cap"] < ok["epochs"])]
 
 
 def still_improving_cases(res: Results) -> list[str]:
     """Case (mode) labels whose ok runs, all frameworks together, are still improving at the
     last epoch for more than half the seeds."""
-    out = []
-    for case in case_order(res):
-        for mode in dict.fromkeys(select(res.runs, case=case)["mode"]):
-            still, known = _improving(_full_length(ok_runs(select(res.runs, case=case, mode=mode))))
-            if known and still * 2 > known:
-                out.append(f"{case} ({mode_label(mode)}): {still}/{known} runs")
-    return out
+    return [f"{case} ({mode_label(mode)}): {still}/{known} runs" for case, mode, ok in _full_length_groups(res)
+            for still, known in [improving(ok)] if known and still * 2 > known]
 
 
 def late_unflagged_cases(res: Results, tail: float = 0.05) -> list[str]:
     """Case (mode) labels where most ok runs converged within the last ``tail`` of their epoch
     budget although most are *not* flagged still improving: a budget that should be checked."""
     out = []
-    for case in case_order(res):
-        for mode in dict.fromkeys(select(res.runs, case=case)["mode"]):
-            ok = _full_length(ok_runs(select(res.runs, case=case, mode=mode)))
-            if ok.empty:
-                continue
-            conv = pd.to_numeric(ok["convergence_epoch"], errors="coerce").to_numpy(dtype=float)
-            budget = pd.to_numeric(ok["epochs"], errors="coerce").to_numpy(dtype=float)
-            late = int(np.sum(np.isfinite(conv) & (conv > budget * (1 - tail))))
-            still, known = _improving(ok)
-            if late * 2 > len(ok) and not (known and still * 2 > known):
-                out.append(f"{case} ({mode_label(mode)}): {late}/{len(ok)} runs")
+    for case, mode, ok in _full_length_groups(res):
+        conv, budget = ok["convergence_epoch"].to_numpy(dtype=float), ok["epochs"].to_numpy(dtype=float)
+        late = int(np.sum(np.isfinite(conv) & (conv > budget * (1 - tail))))
+        still, known = improving(ok)
+        if len(ok) and late * 2 > len(ok) and not (known and still * 2 > known):
+            out.append(f"{case} ({mode_label(mode)}): {late}/{len(ok)} runs")
     return out
 
 
@@ -175,10 +141,25 @@ def _fraction_figure(res: Results) -> bytes | None:
     return png(fig)
 
 
+def _answer(res: Results) -> str:
+    """In how many main cases every framework's parity-mode runs reach the target at the same median epoch."""
+    same = cases = 0
+    for case in main_cases(res):
+        runs = ok_runs(select(res.runs, case=case, mode="parity"))
+        medians = {metrics.censored_median(pd.to_numeric(g["convergence_epoch"], errors="coerce").tolist())
+                   for _, g in runs.groupby("framework") if not timing_only(g)}
+        cases += bool(medians)
+        same += len(medians) == 1
+    if not cases:
+        return "No parity-mode run to compare convergence epochs across frameworks."
+    return (f"In parity mode every framework reaches the shared target loss at the same median epoch "
+            f"in {same} of {cases} cases.")
+
+
 def convergence_blocks(res: Results) -> list[Block]:
     """The Convergence section (a section builder)."""
     blocks: list[Block] = [
-        Heading(2, "Convergence"),
+        *section("Convergence", _answer(res)),
         Bullets((kv("Target", metrics.TARGET_RULE), kv("Convergence epoch", metrics.CONVERGENCE_DEFINITION),
                  kv("Medians", "over every ok seed, a seed that never reached the target counting as "
                                "later than any epoch; 'median not reached' when half the seeds never got "
@@ -188,7 +169,8 @@ def convergence_blocks(res: Results) -> list[Block]:
     if res.runs.empty:
         return [*blocks, para("No run recorded.")]
     blocks += [Heading(3, "Targets"), table_block(TARGET_HEADERS, _target_rows(res), csv="targets.csv"),
-               Heading(3, "Epochs to target"), table_block(HEADERS, _group_rows(res), csv="epochs_to_target.csv")]
+               para("Epochs and time to target, converged k of n and still improving per case, mode and framework: "
+                    "the Summary table.")]
     improving = still_improving_cases(res)
     if improving:
         blocks += [para("Still improving at the last epoch for most seeds (the epoch budget, not "

@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scratchnet.bench.measures.cost_model import predicted_epoch_seconds, step_share
-from scratchnet.bench.report.blocks import Block, Heading, Image, para, table_block
+from scratchnet.bench.report.blocks import Block, Image, para, section, table_block
 from scratchnet.bench.report.formatting import BELOW_NOISE, NA, fmt_cost, fmt_ratio, fmt_time
 from scratchnet.bench.report.plotting import framework_color, framework_marker, png
 from scratchnet.bench.report.stats import ratio_ci, ratio_of_medians
@@ -180,9 +180,9 @@ def _framework_row(fw: str, rows: pd.DataFrame, ratios: pd.DataFrame, checked: p
 def cost_blocks(res: Results) -> list[Block]:
     """Section builder: fixed cost per epoch and cost per step per framework, the figure, the check."""
     costs = case_costs(res)
-    heading = Heading(2, "Fixed cost per epoch and cost per step")
+    title = "Fixed cost per epoch and cost per step"
     if costs.empty:
-        return [heading, para("No run recorded a cost model (epoch_overhead_seconds, seconds_per_step).")]
+        return section(title, "No run recorded the cost model (fixed cost per epoch, cost per step).")
     ratios = step_ratios(res)
     headers = ("Framework", "Cases", "Fixed cost per epoch: median (range)", "Cost per step (range)",
                "Per step ÷ scratchnet, step-dominated cases (median)", "Model error: median |e|; case/mode groups within",
@@ -201,7 +201,13 @@ def cost_blocks(res: Results) -> list[Block]:
                 f"steps take at least {STEP_DOMINATED_SHARE:.0%} of both frameworks' modelled epochs.")
     figure = _cost_figure(costs)
     compiled = _compile_note(res)
-    return [heading, *( [figure] if figure else []), table, note, *([compiled] if compiled else [])]
+    fixed = costs.groupby("framework")["epoch_overhead_seconds"].median().dropna()
+    errors = np.abs(checked["model_error"].to_numpy(dtype=float))
+    answer = (f"Fixed cost per epoch from {fmt_time(fixed.min())} ({fixed.idxmin()}) to {fmt_time(fixed.max())} "
+              f"({fixed.idxmax()}); " if len(fixed) else "") + (
+        f"fixed cost + steps × cost per step predicts {int(np.sum(errors <= MODEL_TOLERANCE))} of {errors.size} "
+        f"measured epoch times within {MODEL_TOLERANCE:.0%}.")
+    return section(title, answer, *([figure] if figure else []), table, note, *([compiled] if compiled else []))
 
 
 def _compile_note(res: Results):

@@ -8,8 +8,7 @@
   decade) above a parity-drift companion panel (max |weight difference| between
   scratchnet and its Keras twin per epoch of the parity check, from
   ``parity_epochs.csv``; its own epoch axis, as the check may run fewer epochs).
-* ``convergence.png`` -- per case (primary mode), convergence epoch and seconds to
-  target of every framework: median marker, min-max line over converged ok seeds.
+The time to the shared target is the Convergence section's figure (``report.convergence``).
 
 A figure with nothing finite to draw is left out. Colours, markers and the PNG
 encoding come from :mod:`.plotting` (Okabe-Ito palette, no PNG metadata).
@@ -22,11 +21,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from scratchnet.bench.store.schema import RUN_KEY
-from scratchnet.bench.report.blocks import Block, Collapsed, Heading, Image, para
-from scratchnet.bench.report.formatting import mode_label
-from scratchnet.bench.report.plotting import MODE_STYLES, framework_color, framework_marker, png
-from scratchnet.bench.report.tables import (Results, case_order, finite_values, modes_of, ok_runs,
-    primary_mode, run_frameworks, select)
+from scratchnet.bench.report.blocks import Block, Collapsed, Image, para, section
+from scratchnet.bench.report.formatting import fmt_sci, mode_label
+from scratchnet.bench.report.headline_text import AGREE_TOL, agreeing_cases
+from scratchnet.bench.report.plotting import MODE_STYLES, framework_color, png
+from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, Results, case_order, modes_of, ok_runs, run_frameworks, select
 
 CASES_PER_FIGURE = 6
 GRID_COLUMNS = 3
@@ -142,51 +141,6 @@ def _loss_grid(res: Results, cases: list[str], fws: list[str]) -> bytes | None:
     return png(fig)
 
 
-def _spread(ax, y: float, values: np.ndarray, color: str, marker: str) -> None:
-    ax.hlines(y, values.min(), values.max(), color=color, linewidth=1.5)
-    ax.plot(np.median(values), y, marker, color=color, markersize=5)
-
-
-def _convergence_figure(res: Results, fws: list[str]) -> bytes | None:
-    cases = case_order(res)
-    drawn = False
-    fig = Figure(figsize=(11, 1.2 + 0.3 * len(cases)), layout="constrained")
-    epoch_ax, time_ax = fig.subplots(1, 2, sharey=True)
-    step = 0.6 / max(1, len(fws))
-    for i, case in enumerate(cases):
-        mode = primary_mode(res, case)
-        for j, fw in enumerate(fws):
-            ok = ok_runs(select(res.runs, case=case, mode=mode, framework=fw))
-            y = i + (j - (len(fws) - 1) / 2) * step
-            color, marker = framework_color(fw, fws), framework_marker(fw)
-            epochs = finite_values(ok["convergence_epoch"])
-            seconds = finite_values(ok["seconds_to_target"])
-            seconds = seconds[seconds > 0]
-            if epochs.size:
-                _spread(epoch_ax, y, epochs, color, marker)
-                drawn = True
-            if seconds.size:
-                _spread(time_ax, y, seconds, color, marker)
-    if not drawn:
-        fig.clear()
-        return None
-    labels = [f"{c} ({mode_label(primary_mode(res, c))})" for c in cases]
-    epoch_ax.set_yticks(range(len(cases)), labels, fontsize=8)
-    epoch_ax.set_ylim(len(cases) - 0.5, -0.5)
-    epoch_ax.set_xlabel("convergence epoch (epochs)", fontsize=8)
-    time_ax.set_xlabel("seconds to target (s, log scale)", fontsize=8)
-    time_ax.set_xscale("log")
-    for ax in (epoch_ax, time_ax):
-        ax.grid(True, axis="x", which="both", alpha=0.3)
-        ax.tick_params(axis="x", labelsize=7)
-    for fw in fws:
-        epoch_ax.plot([], [], framework_marker(fw), color=framework_color(fw, fws), label=fw)
-    epoch_ax.legend(fontsize=7, loc="best")
-    fig.suptitle("Convergence: epochs and training seconds to the case's target "
-                 "(median marker, min–max line over converged ok seeds)", fontsize=10)
-    return png(fig)
-
-
 def make_figures(res: Results) -> list[Image]:
     images: list[Image] = []
     fws = run_frameworks(res)
@@ -198,26 +152,23 @@ def make_figures(res: Results) -> list[Image]:
             caption = (f"Test loss per epoch (median, min–max band over ok seeds; solid: parity "
                        f"mode, dashed: native) with parity drift below: {', '.join(chunk)}")
             images.append(Image(f"loss_curves_{k}.png", caption, data))
-    convergence = _convergence_figure(res, fws)
-    if convergence is not None:
-        images.append(Image("convergence.png", "Convergence epoch and seconds to target per "
-                            "framework", convergence))
     return images
 
 
 def figure_blocks(res: Results) -> list[Block]:
-    """The Figures section (a section builder): every figure of ``make_figures``; the first loss-curve
-    figure shown, the other loss-curve figures and the convergence figure (one row per case) each
-    behind one line, so the section stays about one screen tall."""
+    """The Figures section (a section builder): the first loss-curve figure shown, the others behind
+    one line, so the section stays about one screen tall."""
     images = make_figures(res)
+    counts = [agreeing_cases(res, fw) for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
+    agree, compared = sum(a for a, _ in counts), sum(c for _, c in counts)
+    answer = (f"In parity mode the curves lie on scratchnet's: every seed's epoch-1 test MSE within "
+              f"{fmt_sci(AGREE_TOL)} of it in {agree} of {compared} (case, framework) pairs." if compared else
+              "Test loss per epoch of each case; no contender's parity-mode epochs to set beside scratchnet's.")
     if not images:
-        return [Heading(2, "Figures"), para("No figure: no finite value to draw.")]
-    curves = [im for im in images if im.name.startswith("loss_curves_")]
-    others = [im for im in images if im not in curves]
-    blocks: list[Block] = [Heading(2, "Figures"), *curves[:1]]
-    if len(curves) > 1:
-        more = len(curves) - 1
+        return section("Figures", answer, para("No figure: no finite value to draw."))
+    blocks: list[Block] = [*section("Figures", answer), images[0]]
+    if len(images) > 1:
+        more = len(images) - 1
         blocks.append(Collapsed(f"Loss curves of the other cases ({more} more figure{'s' * (more != 1)}, "
-                                f"{CASES_PER_FIGURE} cases each)", tuple(curves[1:])))
-    blocks += [Collapsed(f"Figure: {im.caption}", (im,)) for im in others]
+                                f"{CASES_PER_FIGURE} cases each)", tuple(images[1:])))
     return blocks

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.blocks import Block, para, section, table_block
 from scratchnet.bench.report.formatting import DASH, NA, fmt_sci
 from scratchnet.bench.report.tables import Results, case_order, finite_values, parse_flag
 
@@ -71,4 +71,6 @@ def foreign_blocks(res: Results) -> list[Block]:
                  "checks a fresh copy against its Keras twin step for step (the parity gate's rows, epochs and "
                  "tolerances; scratchnet-bench check gives the full diagnosis). Their MSE, convergence and time "
                  "appear beside the other frameworks in the tables above, under their label.")
-    return [Heading(2, "Your networks"), intro, table_block(FOREIGN_HEADERS, rows)]
+    passed = sum(row[5].startswith("pass") for row in rows)
+    answer = f"{passed} of {len(rows)} (network, case, mode) rows pass the lockstep check against Keras."
+    return section("Your networks", answer, intro, table_block(FOREIGN_HEADERS, rows))

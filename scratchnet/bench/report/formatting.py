@@ -11,17 +11,11 @@ import numpy as np
 
 
 NA = "n/a"
-
-
 DASH = "—"
 
 
 def fmt_mse(x: float) -> str:
     return NA if not np.isfinite(x) else f"{x:.4g}"
-
-
-def fmt_p(p: float) -> str:
-    return NA if not np.isfinite(p) else f"{p:.3g}"
 
 
 def fmt_sci(x: float) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scratchnet.bench.report.blocks import Block, Collapsed, Heading, Image, para, table_block
+from scratchnet.bench.report.blocks import Block, Collapsed, Image, para, section, table_block
 from scratchnet.bench.report.formatting import fmt_mse
 from scratchnet.bench.report.plotting import framework_color
 from scratchnet.bench.report.tables import Results, ok_runs, run_frameworks
@@ -96,7 +96,10 @@ def grid_blocks(res: Results) -> list[Block]:
         return []
     keys = _keys(runs)
     fws = [fw for fw in run_frameworks(res) if fw in set(runs["framework"])]
-    blocks: list[Block] = [Heading(2, "Grids"), para(
+    variants = sorted(set(runs["case"]))
+    answer = (f"{len(variants)} variants of {runs['base_case'].nunique()} cases vary {', '.join(keys)}: "
+              f"test MSE per setting in the table, a figure where a setting has three values or more.")
+    blocks: list[Block] = [*section("Grids", answer), para(
         "Runs of grid variants (run --grid KEY=V1,V2): median test MSE over the ok seeds against each "
         "varied setting, one line per framework; other varied settings are held fixed per line style.")]
     rows: list[tuple] = []

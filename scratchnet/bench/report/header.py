@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from scratchnet.bench.measures.metrics import CONVERGENCE_DEFINITION
-from scratchnet.bench.report.blocks import Block, Bullets, Heading, kv, para, table_block
+from scratchnet.bench.report.blocks import Block, Bullets, Heading, kv, para, section, table_block
 from scratchnet.bench.report.formatting import fmt_int, fmt_mse
 from scratchnet.bench.report.memory import MEMORY_DEFINITION
 from scratchnet.bench.report.provenance import (env_get, git_text, recorded_at, run_commits, results_label, scrub_paths,
@@ -20,16 +20,14 @@ from scratchnet.bench.report.provenance import (env_get, git_text, recorded_at, 
 from scratchnet.bench.report.stats import BOOTSTRAP_SEED, CI_LEVEL, N_RESAMPLES
 from scratchnet.bench.store.schema import NOT_INSTALLED_PHRASE
 from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
-from scratchnet.bench.report.tables import (Results, finite_values, framework_order, parse_flag,
-    run_frameworks, select)
+from scratchnet.bench.report.tables import (Results, finite_values, framework_order, is_variant, main_cases,
+    parse_flag, run_frameworks, select)
 
 
 MSE_DEFINITION = (
     "mean((y_pred - y_true)**2) over every row and output, in float64, computed by the "
     "harness from predictions (never from a framework's training logs)"
 )
-
-
 TIMING_BOUNDARIES = (
     "fit time excludes import, dataset load, model build and compile; Keras' first epoch "
     "(graph tracing) is reported separately; evaluation between epochs is not counted"
@@ -37,18 +35,17 @@ TIMING_BOUNDARIES = (
 
 
 def _describe(value: Any) -> str:
-    """Free-form environment value as one line; "unknown" when absent."""
+    """Free-form environment value as one line, absolute paths reduced to file names; "unknown" when absent."""
     if value is None or value == "" or value == {}:
         return "unknown"
     if isinstance(value, dict):
-        return "; ".join(f"{k}={_describe_leaf(v)}" for k, v in value.items())
-    return _describe_leaf(value)
-
-
-def _describe_leaf(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return scrub_paths(json.dumps(value, sort_keys=True, default=str))
+        return "; ".join(f"{k}={v if not isinstance(v, (dict, list)) else json.dumps(v, sort_keys=True, default=str)}"
+                         for k, v in scrub_paths_in(value).items())
     return scrub_paths(str(value))
+
+
+def scrub_paths_in(value: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(scrub_paths(json.dumps(value, default=str)))
 
 
 def machine_line(env: dict[str, Any]) -> str:
@@ -73,12 +70,6 @@ def _datasets_line(env: dict[str, Any]) -> str:
     if not isinstance(datasets, dict) or not datasets:
         return "unknown"
     return ", ".join(f"{name} (sha256 {str(fp)[:16]}…)" for name, fp in datasets.items())
-
-
-def _seeds_line(res: Results) -> str:
-    setting = env_get(res.env, "seeds")
-    return (f"{seeds_text(res)} (profile setting: "
-            f"{setting if setting is not None else 'unknown'})")
 
 
 def _steps_line(res: Results) -> str:
@@ -183,12 +174,12 @@ def environment_blocks(res: Results) -> list[Block]:
         kv("Concurrency", _concurrency_line(res)),
         kv("Versions", _versions_line(env)),
         kv("Datasets", _datasets_line(env)),
-        kv("Seeds", _seeds_line(res)),
-        kv("Profile", str(env_get(env, "profile") or "unknown")),
+        kv("Seeds", f"{seeds_text(res)} (profile setting: {env_get(env, 'seeds') or 'unknown'})"),
         kv("Keras steps_per_execution", _steps_line(res)),
         kv("Runs", runs_line(res)),
     )
-    return [Heading(2, "Environment"), Bullets(items)]
+    answer = f"{machine_line(env)}." if env else "environment.json not recorded: machine unknown."
+    return section("Environment", answer, Bullets(items))
 
 
 def definition_blocks(res: Results) -> list[Block]:  # noqa: ARG001 (section builder)
@@ -205,7 +196,7 @@ def definition_blocks(res: Results) -> list[Block]:  # noqa: ARG001 (section bui
         kv("Confidence intervals", ci),
         kv("Runs used", "medians, intervals, tests and curves use runs with status ok only"),
     )
-    return [Heading(2, "Definitions"), Bullets(items)]
+    return section("Definitions", "What each figure above measures, in one line each.", Bullets(items))
 
 
 def short_text(text: str, limit: int) -> str:
@@ -237,4 +228,7 @@ def case_blocks(res: Results) -> list[Block]:
                      short_text(c["source"], 60)))
     note = para("Descriptions and sources shortened to their first clause; cases.csv has "
                 "the full text.")
-    return [Heading(2, "Cases"), note, table_block(headers, rows, anchor="cases-table")]
+    optimizers = ", ".join(sorted({o.split("(")[0] for o in res.cases["optimizer"].astype(str) if o}))
+    answer = (f"{len(main_cases(res))} cases (and {sum(is_variant(c) for c in res.cases['case'])} variants) on "
+              f"{res.cases['dataset'].nunique()} datasets, optimizers {optimizers}.")
+    return section("Cases", answer, note, table_block(headers, rows, anchor="cases-table"))

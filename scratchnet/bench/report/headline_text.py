@@ -1,6 +1,7 @@
 """The headline: one small table and at most three short sentences, computed from the tables only.
 
-One generator for every place the answer is shown -- the README (between its headline markers),
+One generator for every place the answer is shown -- the README (between its headline markers,
+:func:`update_readme`),
 the terminal at the end of ``bash scripts/bench.sh`` and the report's Headline section:
 
 * :func:`headline_table` -- one row per framework: its cost per optimizer step against scratchnet
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.store.results import atomic_write_bytes
 from scratchnet.bench.report.costs import case_costs, step_ratios
 from scratchnet.bench.report.formatting import DASH, fmt_ratio, fmt_time
 from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
@@ -200,6 +202,24 @@ def headline_markdown(res: Results) -> str:
 def headline(results_dir: str | Path = "results") -> str:
     """:func:`headline_markdown` of ``results_dir`` (what the README and the quick start show)."""
     return headline_markdown(load_results(Path(results_dir)))
+
+
+README_START, README_END = "<!-- headline:start", "<!-- headline:end -->"
+
+
+def update_readme(readme: str | Path, results_dir: str | Path = "results") -> bool:
+    """Rewrite the text between the README's ``<!-- headline:start ... -->`` and ``<!-- headline:end -->``
+    markers with :func:`headline`; returns whether it changed. No markers: ValueError naming the file."""
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no '{README_START} ... -->' / '{README_END}' markers to fill")
+    start = text.index("-->", start) + 3
+    new = text[:start] + "\n" + headline(results_dir) + "\n" + text[end:]
+    if new != text:
+        atomic_write_bytes(path, new.encode("utf-8"))
+    return new != text
 
 
 def headline_blocks(res: Results) -> list[Block]:

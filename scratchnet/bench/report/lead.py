@@ -6,7 +6,7 @@ model's ``seconds_per_step``, see ``report.costs`` -- median ratio with its 95 %
 CI, log scale; cases whose parity check passed drawn with filled markers, cases where the
 fixed cost per epoch dominates marked) beside one compact table with one row per case:
 scratchnet's test MSE, convergence epoch and time per epoch and every other framework's
-per-step ratio to scratchnet; then, folded, the same figures for every framework.
+per-step ratio to scratchnet (every framework's figures: the Summary section).
 
 Each case is summarised in its primary mode (``tables.primary_mode``: parity when
 the case has parity runs). Every framework label present in runs.csv gets a column,
@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scratchnet.bench.report.blocks import Block, Collapsed, Columns, Heading, Image, para, table_block
-from scratchnet.bench.report.formatting import NA, fmt_mse, fmt_ratio, fmt_time, mode_label
+from scratchnet.bench.report.blocks import Block, Collapsed, Columns, Image, para, section, table_block
+from scratchnet.bench.report.formatting import BELOW_NOISE, NA, fmt_mse, fmt_ratio, fmt_time, mode_label
 from scratchnet.bench.report.convergence import compact_convergence_cell
 from scratchnet.bench.report.parity_table import parity_state
 from scratchnet.bench.report.costs import step_ratios
+from scratchnet.bench.report.headline_text import fastest_per_epoch
 from scratchnet.bench.report.plotting import framework_color, framework_marker, png
-from scratchnet.bench.report.stats import ratio_ci, ratio_of_medians
-from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, finite_values,
-    median_of, modes_of, ok_runs, primary_mode, run_frameworks, same_host_runs, select, timing_only)
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, finite_values, median_of,
+                                            ok_runs, primary_mode, run_frameworks, same_host_runs, select)
 
 SUMMARY_FIGURE = "summary_speed.png"
 SHORT_NAMES = {"scratchnet": "sn", "keras": "keras", "tf-loop": "tf-loop", "torch": "torch", "keras-default": "k-def",
@@ -40,185 +40,78 @@ def _short(fw: str) -> str:
     return SHORT_NAMES.get(fw, fw)
 
 
-def _seconds(runs: pd.DataFrame, column: str = "seconds_per_epoch") -> np.ndarray:
-    values = finite_values(ok_runs(runs)[column])
-    return values[values > 0]
-
-
-def _per_step(runs: pd.DataFrame) -> np.ndarray:
-    return _seconds(runs, "seconds_per_step")
-
-
-def _why_empty(runs: pd.DataFrame) -> str:
-    """Cell text for a group without an ok run: "not run" or its most frequent status."""
+def _status(runs: pd.DataFrame) -> str:
+    """Why a group has no figure: "not run", or its runs' most frequent status ("" when some run was ok)."""
     if runs.empty:
         return "not run"
-    counts = runs["status"].value_counts()
-    return str(counts.index[0])
+    return "" if len(ok_runs(runs)) else str(runs["status"].value_counts().index[0])
 
 
-def _mse_cell(runs: pd.DataFrame) -> str:
-    ok = ok_runs(runs)
-    if ok.empty:
-        return _why_empty(runs)
-    if timing_only(ok):
-        return "timing only"
-    return fmt_mse(median_of(finite_values(ok["test_mse"])))
+def _scratchnet_cells(ok: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
+    """scratchnet's test MSE, convergence epoch and time per epoch (medians over ok seeds)."""
+    if _status(runs):
+        return [_status(runs)] * 3
+    return [fmt_mse(median_of(finite_values(ok["test_mse"]))), compact_convergence_cell(ok),
+            fmt_time(median_of(finite_values(ok["seconds_per_epoch"])))]
 
 
-def _convergence_cell(runs: pd.DataFrame) -> str:
-    ok = ok_runs(runs)
-    if ok.empty:
-        return _why_empty(runs)
-    if timing_only(ok):
-        return "timing only"
-    return compact_convergence_cell(ok)
+def _ratio_cell(res: Results, ratios: pd.DataFrame, case: str, mode: str, fw: str) -> str:
+    """``fw``'s cost per step over scratchnet's (``costs.step_ratios``), its mode named when not the case's."""
+    row = ratios[(ratios["case"] == case) & (ratios["framework"] == fw)]
+    if row.empty:
+        return _status(select(res.runs, case=case, framework=fw)) or NA
+    ratio, other = float(row["step_ratio"].iloc[0]), row["mode"].iloc[0]
+    cell = fmt_ratio(ratio) if not ratio <= 0 else BELOW_NOISE
+    return f"{cell} ({other})" if other != mode else cell
 
 
-def _time_cell(runs: pd.DataFrame) -> str:
-    values = _seconds(runs)
-    return fmt_time(median_of(values)) if values.size else _why_empty(runs) if ok_runs(
-        runs).empty else NA
-
-
-def _ratio_cell(runs: pd.DataFrame, reference: np.ndarray) -> str:
-    values = _per_step(runs)
-    if not values.size:
-        return _why_empty(runs) if ok_runs(runs).empty else NA
-    return fmt_ratio(ratio_of_medians(values, reference)) if reference.size else NA
-
-
-def _group(res: Results, case: str, mode: str, fw: str) -> tuple[pd.DataFrame, str]:
-    """The runs of ``fw`` on ``case`` in ``mode``, or, when it has none there, in its first
-    mode that has runs; the second value is that other mode ("" when ``mode`` was used)."""
-    runs = select(res.runs, case=case, mode=mode, framework=fw)
-    if len(runs):
-        return runs, ""
-    for other in modes_of(res, case):
-        runs = select(res.runs, case=case, mode=other, framework=fw)
-        if len(runs):
-            return runs, other
-    return runs, ""
-
-
-def _noted(cell: str, other_mode: str) -> str:
-    return f"{cell} ({other_mode})" if other_mode else cell
-
-
-def _mode_cell(res: Results, case: str, mode: str) -> str:
-    state = parity_state(res, case)[0]
-    mark = {"pass": " ✓", "fail": " ✗"}.get(state, "")
-    return f"{mode_label(mode)}{mark}"
-
-
-def _rows(res: Results, per_framework: bool) -> list[tuple[str, ...]]:
-    """One row per main case: the compact row (scratchnet's figures, every other framework's
-    per-step ratio) or, with ``per_framework``, every framework's MSE, convergence and time."""
-    fws = run_frameworks(res)
-    others = [fw for fw in fws if fw != REFERENCE_FRAMEWORK]
-    shown = fws if per_framework else [REFERENCE_FRAMEWORK]
+def _rows(res: Results) -> list[tuple[str, ...]]:
+    """One row per main case: scratchnet's figures and every other framework's per-step ratio."""
+    others = [fw for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
+    ratios, timed = step_ratios(res), same_host_runs(res)  # times and ratios pair runs of one host only
     rows = []
-    timed_res = same_host_runs(res)  # times and ratios pair runs of one host only
     for case in main_cases(res):
         mode = primary_mode(res, case)
-        runs = {fw: _group(res, case, mode, fw) for fw in shown}
-        timed = {fw: _group(timed_res, case, mode, fw) for fw in fws}  # times: one host's runs
-        cells = [case, _mode_cell(res, case, mode),
-                 *(_noted(_mse_cell(r), m) for r, m in (runs[fw] for fw in shown)),
-                 *(_noted(_convergence_cell(r), m) for r, m in (runs[fw] for fw in shown)),
-                 *(_noted(_time_cell(r), m) for r, m in (timed[fw] for fw in shown))]
-        if not per_framework:
-            reference = {m: _per_step(select(timed_res.runs, case=case, mode=m or mode,
-                                             framework=REFERENCE_FRAMEWORK))
-                         for m in {other for _, other in timed.values()}}
-            cells += [_noted(_ratio_cell(r, reference[m]), m) for r, m in (timed[fw] for fw in others)]
-        rows.append(tuple(cells))
+        mine = select(timed.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK)
+        state = {"pass": " ✓", "fail": " ✗"}.get(parity_state(res, case)[0], "")
+        rows.append((case, f"{mode_label(mode)}{state}", *_scratchnet_cells(ok_runs(mine), mine),
+                     *(_ratio_cell(res, ratios, case, mode, fw) for fw in others)))
     return rows
-
-
-def _headers(fws: list[str], others: list[str]) -> tuple[list[str], list[str], list[tuple[str, int]]]:
-    headers = ["Case", "Mode (parity check)"]
-    short = ["case", "mode"]
-    groups: list[tuple[str, int]] = [("", 1), ("", 1)]
-    for label in ("Test MSE", "Convergence epoch", "Time per epoch"):
-        headers += [f"{label}: {fw}" for fw in fws]
-        short += [_short(fw) for fw in fws] if len(fws) > 1 else [label.split()[0].lower()]
-        groups.append((label if len(fws) > 1 else "", len(fws)))
-    if others:
-        headers += [f"Time per step {fw}/{REFERENCE_FRAMEWORK}" for fw in others]
-        short += [_short(fw) for fw in others]
-        groups.append(("× scratchnet time per step", len(others)))
-    if len(fws) == 1:
-        groups = [("", 1)] * (2 + 3) + groups[5:]
-        short[2:5] = ["test MSE", "conv. epoch", "time / epoch"]
-    return headers, short, groups
-
-
-def _names(fws: list[str]) -> str:
-    names = ", ".join(f"{_short(fw)} = {fw}" for fw in fws if _short(fw) != fw)
-    return f" Columns: {names}." if names else ""
 
 
 def summary_table(res: Results) -> list[Block]:
     """The compact per-case table: scratchnet's test MSE, convergence epoch and time per
     epoch, and every other framework's cost per step relative to scratchnet's."""
-    fws = run_frameworks(res)
-    others = [fw for fw in fws if fw != REFERENCE_FRAMEWORK]
-    headers, short, groups = _headers([REFERENCE_FRAMEWORK], others)
+    others = [fw for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
+    headers = ["Case", "Mode (parity check)", *(f"{h}: {REFERENCE_FRAMEWORK}" for h in
+                                                ("Test MSE", "Convergence epoch", "Time per epoch")),
+               *(f"Time per step {fw}/{REFERENCE_FRAMEWORK}" for fw in others)]
+    short = ["case", "mode", "test MSE", "conv. epoch", "time / epoch", *(_short(fw) for fw in others)]
+    groups = [("", 1)] * 5 + ([("× scratchnet time per step", len(others))] if others else [])
+    names = ", ".join(f"{_short(fw)} = {fw}" for fw in others if _short(fw) != fw)
     note = para("One row per case in its primary mode (parity when run; ✓ parity check passed, "
                 "✗ failed: every contender's weights, loss and test MSE against scratchnet's, see "
                 "Parity); a framework not run in that mode shows its other mode, named in "
                 "brackets (ratios then against scratchnet in that mode). Test MSE, convergence "
-                "epoch and time per epoch are scratchnet's (every framework's are in the table "
-                "below). Medians over ok seeds; convergence epoch: to the case's shared target "
+                "epoch and time per epoch are scratchnet's (every framework's are in the Summary "
+                "table). Medians over ok seeds; convergence epoch: to the case's shared target "
                 "loss, a seed that never reached it counting as later than any epoch; \"(k/n)\": "
                 "k of n ok seeds converged; \"> N\": half or more did not reach it within N "
                 "epochs; \"× scratchnet time per step\": median cost of one optimizer step (the "
                 "cost model's, without the fixed cost per epoch) divided by scratchnet's (above "
-                "1: scratchnet is faster)." + _names(others))
-    return [table_block(headers, _rows(res, per_framework=False), groups, short,
-                        anchor="summary-table"), note]
-
-
-def framework_table(res: Results) -> list[Block]:
-    """Every framework's test MSE, convergence epoch and time per epoch, one row per case."""
-    fws = run_frameworks(res)
-    headers, short, groups = _headers(fws, [])
-    note = para("Medians over ok seeds, in the row's mode (another mode in brackets); "
-                "\"timing only\": the framework trained a timing budget, not the asked epochs "
-                "(keras-default), so it has no comparable MSE or convergence." + _names(fws))
-    return [table_block(headers, _rows(res, per_framework=True), groups, short,
-                        anchor="framework-table"), note]
-
-
-def _ratio_points(res: Results) -> list[tuple[str, str, float, float, float, bool, bool]]:
-    """(case, framework, per-step ratio, ci low, ci high, parity passed, step-dominated) for
-    every drawable pair."""
-    points = []
-    others = [fw for fw in run_frameworks(res) if fw != REFERENCE_FRAMEWORK]
-    timed_res = same_host_runs(res)  # ratios pair runs of one host only
-    dominated = {(r.case, r.framework): r.step_dominated for r in step_ratios(res).itertuples()}
-    for case in main_cases(res):
-        mode = primary_mode(res, case)
-        reference = _per_step(select(timed_res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
-        passed = parity_state(res, case)[0] == "pass"
-        for fw in others:
-            runs, other_mode = _group(timed_res, case, mode, fw)
-            values = _per_step(runs)
-            base = reference if not other_mode else _per_step(select(
-                timed_res.runs, case=case, mode=other_mode, framework=REFERENCE_FRAMEWORK))
-            ratio = ratio_of_medians(values, base) if base.size else float("nan")
-            if values.size and np.isfinite(ratio) and ratio > 0:
-                lo, hi = ratio_ci(values, base)
-                points.append((case, fw, ratio, lo, hi, passed, dominated.get((case, fw), True)))
-    return points
+                "1: scratchnet is faster)." + (f" Columns: {names}." if names else ""))
+    return [table_block(headers, _rows(res), groups, short, anchor="summary-table"), note]
 
 
 def summary_figure(res: Results) -> Image | None:
     """Per case: each framework's cost per step relative to scratchnet's (log scale, 95% CI)."""
-    points = _ratio_points(res)
-    if not points:
+    ratios = step_ratios(res)
+    ratios = ratios[ratios["step_ratio"] > 0]
+    if ratios.empty:
         return None
+    passed = {case: parity_state(res, case)[0] == "pass" for case in set(ratios["case"])}
+    points = [(r.case, r.framework, r.step_ratio, r.ci_low, r.ci_high, passed[r.case], r.step_dominated)
+              for r in ratios.itertuples()]
     cases = list(dict.fromkeys(p[0] for p in points))
     fws = list(dict.fromkeys(p[1] for p in points))
     # narrow and about as tall as the table beside it (one row per case), so the two sit side by side
@@ -253,15 +146,21 @@ def summary_figure(res: Results) -> Image | None:
     return Image(SUMMARY_FIGURE, caption, png(fig), anchor="summary-figure")
 
 
+def _answer(res: Results) -> str:
+    wins = fastest_per_epoch(res)
+    ranked = sorted(((won, fw) for fw, (won, _) in wins.items() if won), key=lambda t: -t[0])
+    if not ranked:
+        return "No case has ok timings yet."
+    return f"Fastest per epoch, of {len(main_cases(res))} cases: {', '.join(f'{fw} in {won}' for won, fw in ranked)}."
+
+
 def lead_blocks(res: Results) -> list[Block]:
     """Section builder: the summary figure beside the compact per-case table, then its notes."""
     table, note = summary_table(res)
     figure = summary_figure(res)
     if figure is None:
-        return [Heading(2, "Results per case"), table, note, *framework_table(res),
-                para(f"No speed ratio to draw: no case has ok timings of "
-                     f"{REFERENCE_FRAMEWORK} and another framework.")]
-    return [Heading(2, "Results per case"), Columns((figure, table)),
-            Collapsed("How to read this table: modes, medians, convergence, ratios", (note,)),
-            Collapsed("Every framework per case: test MSE, convergence epoch, time per epoch",
-                      tuple(framework_table(res)))]
+        return section("Results per case", _answer(res), table, note,
+                       para(f"No speed ratio to draw: no case has ok timings of "
+                            f"{REFERENCE_FRAMEWORK} and another framework."))
+    return section("Results per case", _answer(res), Columns((figure, table)),
+                   Collapsed("How to read this table: modes, medians, convergence, ratios", (note,)))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.blocks import Block, para, section, table_block
 from scratchnet.bench.report.formatting import NA, fmt_ratio
-from scratchnet.bench.report.tables import Results, finite_values, groups, median_of, ok_runs
+from scratchnet.bench.report.tables import Results, finite_values, groups, median_of, ok_runs, run_frameworks, select
 
 MEMORY_DEFINITION = (
     "peak during fit = growth of the process's peak resident set (RSS) during the framework's "
@@ -30,7 +30,6 @@ MEMORY_DEFINITION = (
     "weight gradients + one batch of activations (input and every layer's output) and of their "
     "gradients, from the architecture, dtype and batch size. Memory vs floor = peak during fit / floor."
 )
-
 MEMORY_HEADERS = ("Case", "Mode", "Framework", "Peak during fit", "Method", "Traced (NumPy)", "Floor",
                   "Memory vs floor", "Traced vs floor")
 
@@ -76,4 +75,8 @@ def memory_blocks(res: Results) -> list[Block]:
         return []
     note = para("Medians over the seeds whose run finished ok; every figure is defined under "
                 "Definitions (Memory).")
-    return [Heading(2, "Memory"), note, table_block(MEMORY_HEADERS, rows, csv="memory.csv")]
+    ok = ok_runs(res.runs)
+    peaks = ", ".join(f"{fw} {fmt_bytes_mib(v)}" for fw in run_frameworks(res)
+                      if np.isfinite(v := _median(select(ok, framework=fw), "peak_memory_mb")))
+    answer = f"Median peak memory during fit: {peaks}." if peaks else "No run recorded its peak memory."
+    return section("Memory", answer, note, table_block(MEMORY_HEADERS, rows, csv="memory.csv"))

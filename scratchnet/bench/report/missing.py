@@ -6,7 +6,7 @@ row per case and framework (their seeds share the reason), so the section stays 
 """
 from __future__ import annotations
 
-from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, Heading, para, table_block
+from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, para, section, table_block
 from scratchnet.bench.report.formatting import DASH, fmt_int, mode_label
 from scratchnet.bench.report.tables import Results, groups
 
@@ -15,12 +15,14 @@ FAILED_STATUSES = ("error", "diverged", "timeout")  # "not ok": runs that should
 
 
 def missing_blocks(res: Results) -> list[Block]:
-    blocks: list[Block] = [Heading(2, MISSING_TITLE)]
     not_run = [f"{case} / {fw} / {mode_label(mode)}: not run"
                for case, mode, fw, runs in groups(res) if runs.empty]
     status = res.runs["status"].astype(str)
     failed = res.runs[status.isin(FAILED_STATUSES)]
     unsupported = res.runs[status == "unsupported"]
+    fws = ", ".join(dict.fromkeys(unsupported["framework"]))
+    blocks = section(MISSING_TITLE, f"{len(failed)} runs failed; {len(unsupported)} unsupported by design"
+                     f"{f' ({fws})' if fws else ''}; {len(res.problems)} file problems.")
     if not (res.problems or not_run or len(failed) or len(unsupported)):
         return [*blocks, para("Nothing missing: every file present and every run ok.")]
     if res.problems:

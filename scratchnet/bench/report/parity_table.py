@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.blocks import Block, Heading, para, section, table_block
 from scratchnet.bench.report.formatting import DASH, NA, fmt_int, fmt_sci
 from scratchnet.bench.report.tables import Results, finite_values, parse_flag, select
 
@@ -46,16 +46,21 @@ def _parity_row(row: pd.Series) -> tuple[str, ...]:
 
 
 def parity_blocks(res: Results) -> list[Block]:
-    head: list[Block] = [Heading(2, "Parity")]
+    from scratchnet.bench.report.tables import main_cases
+
+    states = [parity_state(res, c)[0] for c in main_cases(res)]
+    drift = finite_values(res.parity["max_rel_weight_drift"])
+    answer = (f"{states.count('pass')} of {len(states)} cases pass the parity gate against Keras"
+              + (f"; largest relative weight drift {fmt_sci(float(drift.max()))}." if drift.size else "."))
     if res.parity.empty:
-        return [*head, para("No parity check recorded (parity.csv missing or empty).")]
+        return section("Parity", answer, para("No parity check recorded (parity.csv missing or empty)."))
     headers = ("Case", "dtype", "Epochs", "Batch size", "Rows", "Gradient error",
                "Max abs weight drift", "Max rel weight drift", "Max loss diff", "Gradient tol",
                "Weight tol", "Result", "Worst layer", "Message")
     rows = [_parity_row(r) for _, r in res.parity.iterrows()]
     note = para("Same initial weights and batch order in both frameworks; gradient error before "
                  "training, weight drift after the last epoch.")
-    return [*head, note, table_block(headers, rows, csv="parity_gate.csv"), *agreement_blocks(res)]
+    return section("Parity", answer, note, table_block(headers, rows, csv="parity_gate.csv"), *agreement_blocks(res))
 
 
 # Why a contender's parity-mode numbers may differ from scratchnet's (the formulas; the sizes are measured)

@@ -13,36 +13,20 @@ Every generator is seeded, so the same tables give the same numbers.
 """
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
-from typing import Any
 
 import numpy as np
 from scipy import stats
-from scratchnet.bench.report.formatting import fmt_p
+from scratchnet.bench.report.formatting import fmt_sci
 from scratchnet.bench.report.tables import median_of
 
 
 CI_LEVEL = 0.95
-
-
 N_RESAMPLES = 2000
-
-
 BOOTSTRAP_SEED = 0
-
-
 ALPHA = 0.05
-
-
 MIN_RUNS_FOR_TEST = 3
-
-
-def _bootstrap_rng_kwargs() -> dict[str, Any]:
-    """scipy >= 1.15 takes ``rng``; older versions take ``random_state``."""
-    name = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
-    return {name: np.random.default_rng(BOOTSTRAP_SEED)}
 
 
 def median_ci(values: np.ndarray) -> tuple[float, float]:
@@ -55,7 +39,7 @@ def median_ci(values: np.ndarray) -> tuple[float, float]:
         warnings.simplefilter("ignore")
         result = stats.bootstrap((values,), np.median, n_resamples=N_RESAMPLES,
                                  confidence_level=CI_LEVEL, method="percentile",
-                                 **_bootstrap_rng_kwargs())
+                                 rng=np.random.default_rng(BOOTSTRAP_SEED))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
@@ -95,4 +79,4 @@ def compare_mse(a: np.ndarray, b: np.ndarray) -> tuple[float, float, str]:
     if not np.isfinite(p_mwu):
         return p_mwu, p_welch, "undefined"
     word = "significant at 5%" if p_mwu < ALPHA else "no significant difference"
-    return p_mwu, p_welch, f"{word} (p={fmt_p(p_mwu)})"
+    return p_mwu, p_welch, f"{word} (p={fmt_sci(p_mwu)})"

@@ -34,18 +34,10 @@ RUN_TEXT = ("case", "framework", "mode", "dtype", "dataset", "fingerprint", "sta
             "message", "started_at", "memory_method",
             "foreign_target", "foreign_parity_passed", "foreign_parity_message",
             "host", "cpu_model", "threads", "git_commit", "base_case", "cost_model_steps", "cost_model_note",
-            "execution", "calibration_timings")
-
-
+            "execution", "calibration_timings", "probe_predictions")
 EPOCH_TEXT = ("case", "framework", "mode", "dtype", "fingerprint")
-
-
 PARITY_TEXT = ("case", "dtype", "worst_layer", "message")
-
-
 PARITY_EPOCH_TEXT = ("case", "dtype")
-
-
 CASE_TEXT = ("case", "description", "dataset", "architecture", "loss", "optimizer", "dtype",
              "source", "claim", "tutorial_of", "base_case")
 
@@ -93,29 +85,26 @@ def _conform(df: pd.DataFrame, columns: Sequence[str], text: Iterable[str],
     return df
 
 
-def _read_table(path: Path, columns: Sequence[str], text: Iterable[str],
-                flags: Iterable[str], problems: list[str]) -> pd.DataFrame:
-    """Read one CSV; a missing or unreadable file yields an empty table and a note."""
-    frame = pd.DataFrame(columns=list(columns))
-    if not path.is_file():
+def _read(path: Path, problems: list[str]) -> pd.DataFrame:
+    """One CSV as text cells; a missing, empty or unreadable file is an empty table and a note in ``problems``."""
+    try:
+        return pd.read_csv(path, dtype=str, on_bad_lines="skip")
+    except FileNotFoundError:
         problems.append(f"{path.name}: missing")
-    else:
-        try:
-            frame = pd.read_csv(path, dtype=str, on_bad_lines="skip")
-        except pd.errors.EmptyDataError:
-            problems.append(f"{path.name}: empty")
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            problems.append(f"{path.name}: unreadable ({exc})")
-    return _conform(frame, columns, text, flags)
+    except pd.errors.EmptyDataError:
+        problems.append(f"{path.name}: empty")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        problems.append(f"{path.name}: unreadable ({exc})")
+    return pd.DataFrame()
 
 
 def _load_environment(path: Path, problems: list[str]) -> dict[str, Any]:
-    """Parse environment.json; anything unusable becomes ``{}`` plus a note."""
-    if not path.is_file():
-        problems.append(f"{path.name}: missing")
-        return {}
+    """environment.json; anything unusable is ``{}`` and a note in ``problems``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path.name}: missing")
+        return {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(f"{path.name}: unreadable ({exc})")
         return {}
@@ -129,16 +118,15 @@ def _load_runs(directory: Path) -> pd.DataFrame:
     path = directory / "runs.csv"
     if not path.is_file():
         raise FileNotFoundError(f"{directory}: runs.csv not found ({path}); nothing to report")
-    try:
-        frame = pd.read_csv(path, dtype=str, on_bad_lines="skip")
-    except pd.errors.EmptyDataError:
-        frame = pd.DataFrame()
+    problems: list[str] = []
+    frame = _read(path, problems)
     if frame.empty:
-        raise ValueError(f"{directory}: runs.csv ({path}) holds no run; nothing to report")
+        raise ValueError(f"{directory}: runs.csv ({path}) holds no run{f' ({problems[0]})' if problems else ''}; "
+                         "nothing to report")
     runs = _conform(frame, RUN_COLUMNS, RUN_TEXT)
     runs["status"] = runs["status"].replace("", "unknown")
     # a machine is its host name AND its CPU: one name served by two CPUs (a re-provisioned VM) is two
-    # machines, and timings are only ever compared within one (by_host, main_host, same_host_runs)
+    # machines, and timings are only ever compared within one (main_host, same_host_runs)
     host, cpu = runs["host"].fillna("").astype(str), runs["cpu_model"].fillna("").astype(str)
     several = cpu.groupby(host).transform("nunique") > 1
     runs.loc[several, "host"] = host[several] + " (" + cpu[several] + ")"
@@ -146,24 +134,15 @@ def _load_runs(directory: Path) -> pd.DataFrame:
 
 
 def load_results(directory: Path) -> Results:
-    runs = _load_runs(directory)
-    problems: list[str] = []
-    epochs = _read_table(directory / "epochs.csv", EPOCH_COLUMNS, EPOCH_TEXT, (), problems)
-    epochs = epochs.drop_duplicates(subset=[*RUN_KEY, "epoch"], keep="last")
-    cases = _read_table(directory / "cases.csv", CASE_COLUMNS, CASE_TEXT, ("equivalent",), problems)
-    runs = remeasure(runs, epochs, cases)  # shared convergence targets (scratchnet.bench.measures.targets)
-    return Results(
-        directory=directory,
-        runs=runs,
-        epochs=epochs,
-        parity=_read_table(directory / "parity.csv", PARITY_COLUMNS, PARITY_TEXT,
-                           ("passed",), problems),
-        parity_epochs=_read_table(directory / "parity_epochs.csv", PARITY_EPOCH_COLUMNS,
-                                  PARITY_EPOCH_TEXT, (), problems),
-        cases=cases,
-        env=_load_environment(directory / "environment.json", problems),
-        problems=problems,
-    )
+    """The results directory's tables (module docstring)."""
+    runs, problems = _load_runs(directory), []
+    table = lambda name, columns, text, flags=(): _conform(_read(directory / name, problems), columns, text, flags)  # noqa: E731
+    epochs = table("epochs.csv", EPOCH_COLUMNS, EPOCH_TEXT).drop_duplicates(subset=[*RUN_KEY, "epoch"], keep="last")
+    cases = table("cases.csv", CASE_COLUMNS, CASE_TEXT, ("equivalent",))
+    return Results(directory=directory, runs=remeasure(runs, epochs, cases),  # shared convergence targets
+                   epochs=epochs, parity=table("parity.csv", PARITY_COLUMNS, PARITY_TEXT, ("passed",)),
+                   parity_epochs=table("parity_epochs.csv", PARITY_EPOCH_COLUMNS, PARITY_EPOCH_TEXT),
+                   cases=cases, env=_load_environment(directory / "environment.json", problems), problems=problems)
 
 
 def ordered(present: Iterable[str], preferred: Sequence[str]) -> list[str]:
@@ -230,27 +209,17 @@ def select(df: pd.DataFrame, **equal: str) -> pd.DataFrame:
     return df[mask]
 
 
-def by_host(runs: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """``runs`` split by the host they ran on ("" for rows without one): timings are compared
-    only within one host (a multi-host grid pairs each host's runs with that host's)."""
-    if "host" not in runs.columns or runs.empty:
-        return [("", runs)]
-    hosts = runs["host"].fillna("").astype(str)
-    return [(h, runs[hosts == h]) for h in dict.fromkeys(hosts)]
-
-
 def main_host(runs: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the host with the most ok runs (all rows when one host or none is recorded)."""
-    groups = by_host(runs)
-    if len(groups) == 1:
-        return runs
-    return max(groups, key=lambda g: int((g[1]["status"] == "ok").sum()))[1]
+    """The rows of the host (machine) with the most ok runs: timings are compared only within one."""
+    hosts = runs["host"].fillna("").astype(str)
+    ok = (runs["status"] == "ok").groupby(hosts, sort=False).sum()
+    return runs if len(ok) <= 1 else runs[hosts == ok.idxmax()]
 
 
 def same_host_runs(res: "Results") -> "Results":
     """``res`` with each case's runs cut to its main host: one ratio per case then compares
-    runs of one host only (the speed section shows every host's)."""
-    if "host" not in res.runs.columns or res.runs["host"].fillna("").nunique() <= 1:
+    runs of one host only."""
+    if res.runs["host"].nunique() <= 1:
         return res
     parts = [main_host(group) for _, group in res.runs.groupby("case", sort=False)]
     return dataclasses.replace(res, runs=pd.concat(parts) if parts else res.runs)
@@ -261,8 +230,7 @@ def ok_runs(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def finite_values(values: Iterable[Any]) -> np.ndarray:
-    arr = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
-    arr = arr.to_numpy(dtype=float)
+    arr = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype=float)
     return arr[np.isfinite(arr)]
 
 
@@ -291,43 +259,30 @@ def timing_only(ok: pd.DataFrame) -> bool:
     return bool(len(ok) and known.all() and (done < asked).all())
 
 
-def case_meta(res: Results, case: str) -> pd.Series | None:
-    rows = select(res.cases, case=case)
-    return rows.iloc[-1] if len(rows) else None
-
-
 def is_equivalent(res: Results, case: str) -> bool | None:
-    meta = case_meta(res, case)
-    return None if meta is None else parse_flag(meta["equivalent"])
+    """cases.csv's ``equivalent`` flag of ``case`` (None when unknown)."""
+    rows = select(res.cases, case=case)
+    return parse_flag(rows["equivalent"].iloc[-1]) if len(rows) else None
 
 
 def keras_setting(runs: pd.DataFrame) -> tuple[str, bool] | None:
     """The execution setting a framework's ok runs used, as (steps_per_execution label, XLA on),
     or None when they recorded none. The label is "epoch" when one call ran a whole epoch."""
     ok = ok_runs(runs)
-    if ok.empty or "keras_steps_per_execution" not in ok:
-        return None
-    spe = finite_values(ok["keras_steps_per_execution"])
+    spe, steps = finite_values(ok["keras_steps_per_execution"]), finite_values(ok["steps_per_epoch"])
     if not spe.size:
         return None
     value = int(pd.Series(spe).mode().iloc[0])
-    steps = finite_values(ok["steps_per_epoch"]) if "steps_per_epoch" in ok else np.array([])
-    label = "epoch" if steps.size and value >= int(np.max(steps)) else str(value)
-    jit = ok["keras_jit_compile"].map(parse_flag) if "keras_jit_compile" in ok else pd.Series(dtype=object)
-    jit_on = bool(jit.dropna().mode().iloc[0]) if jit.notna().any() else False
-    return label, jit_on
+    jit = ok["keras_jit_compile"].map(parse_flag).dropna()
+    return "epoch" if steps.size and value >= steps.max() else str(value), bool(len(jit) and jit.mode().iloc[0])
 
 
 def execution_text(runs: pd.DataFrame) -> str:
     """How a framework's ok runs executed: Keras' setting (:func:`setting_text`), else the most
     common ``execution`` a calibrated contender recorded (tf-loop, torch), else ""."""
-    keras = keras_setting(runs)
-    if keras is not None:
+    if (keras := keras_setting(runs)) is not None:
         return setting_text(keras)
-    ok = ok_runs(runs)
-    if ok.empty or "execution" not in ok:
-        return ""
-    values = ok["execution"].dropna().astype(str)
+    values = ok_runs(runs)["execution"]
     values = values[values != ""]
     return str(values.mode().iloc[0]) if len(values) else ""
 
