@@ -1,24 +1,18 @@
 """The speed story in two parts: each framework's fixed cost per epoch and its cost per step.
 
 Every ok run records ``epoch_overhead_seconds`` and ``seconds_per_step`` (the cost model of
-:mod:`scratchnet.bench.measures.cost_model`: ``time = overhead + steps x per-step``). This module turns
-them into the report's figures:
+:mod:`scratchnet.bench.measures.cost_model`: ``time = overhead + steps x per-step``).
 
-* :func:`case_costs` -- one row per main case and framework (primary mode, or the framework's
-  first mode with a cost model when it has none there; one host): the
-  medians over ok seeds of steps per epoch, measured epoch time, the epoch time the model
-  predicts (``overhead + steps x per-step`` per run), per-step cost, overhead, and the model's
-  error (predicted / measured - 1, medians of the seeds).
-* :func:`step_ratios` -- per case and framework, the framework's median cost per step over
-  scratchnet's, with its bootstrap CI, and whether the case is *step-dominated* for the pair.
-* Rule (``STEP_DOMINATED_SHARE``): a case is step-dominated for a pair when, for BOTH
-  frameworks, the steps take at least half of a modelled epoch:
-  ``steps x per-step >= overhead``. Only there does a per-epoch ratio measure training; on the
-  other cases it measures the larger fixed cost.
-* :func:`cost_blocks` -- the section: a log-log figure of time per epoch against steps per epoch
-  (a marker per case and framework, each framework's line drawn from its median overhead and
-  median per-step cost over the cases) and one table per framework: fixed cost per epoch, cost
-  per step, and how well the model predicts the measured epochs (its worst case named).
+* :func:`case_costs` -- one row per main case and framework (its first mode with a cost model, parity
+  first; one machine per case): medians over ok seeds of steps per epoch, measured and predicted epoch
+  time, per-step cost, overhead, step share, and the model's error (predicted / measured - 1).
+* :func:`step_ratios` -- per case and framework, its median cost per step over scratchnet's with the
+  bootstrap CI, and whether the case is *step-dominated* for the pair: for BOTH frameworks the steps
+  take at least ``STEP_DOMINATED_SHARE`` of a modelled epoch. Only there does a per-epoch ratio measure
+  training; elsewhere it measures the larger fixed cost.
+* :func:`cost_blocks` -- the section: a log-log figure of time per epoch against steps per epoch (each
+  framework's line from its median overhead and per-step cost) and one row per framework, with how well
+  the model predicts the measured epochs (its worst case named).
 """
 from __future__ import annotations
 
@@ -31,8 +25,8 @@ from scratchnet.bench.report.blocks import Block, Image, para, section, table_bl
 from scratchnet.bench.report.formatting import BELOW_NOISE, NA, fmt_cost, fmt_ratio, fmt_time
 from scratchnet.bench.report.plotting import framework_color, framework_marker, png
 from scratchnet.bench.report.stats import ratio_ci, ratio_of_medians
-from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, median_of, modes_of,
-    ok_runs, primary_mode, run_frameworks, same_host_runs, select)
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, median_of, modes_of, ok_runs,
+                                            run_frameworks, same_host_runs, select)
 
 STEP_DOMINATED_SHARE = 0.5
 MODEL_TOLERANCE = 0.25  # the model's epoch time within 25 % of the measured median: "fits"
@@ -42,89 +36,52 @@ CASE_COST_COLUMNS = ("case", "mode", "framework", "runs", "steps_per_epoch", "se
                      "epoch_overhead_seconds", "step_share")
 
 
-def _modelled(runs: pd.DataFrame) -> pd.DataFrame:
-    """The ok runs with a finite cost model and epoch time."""
-    ok = ok_runs(runs)
-    if ok.empty:
-        return ok
-    cols = ("seconds_per_step", "epoch_overhead_seconds", "steps_per_epoch", "seconds_per_epoch")
-    values = ok[list(cols)].apply(pd.to_numeric, errors="coerce")
-    return ok[np.isfinite(values.to_numpy(dtype=float)).all(axis=1)]
+COST_INPUTS = ["epoch_overhead_seconds", "seconds_per_step", "steps_per_epoch", "seconds_per_epoch"]
 
 
-def _framework_runs(res: Results, timed: Results, case: str, fw: str) -> tuple[str, pd.DataFrame]:
-    """(mode, modelled runs) of ``fw`` on ``case``: the primary mode, else its first mode with runs."""
-    primary = primary_mode(res, case)
-    for mode in [primary, *(m for m in modes_of(res, case) if m != primary)]:
-        runs = _modelled(select(timed.runs, case=case, mode=mode, framework=fw))
-        if len(runs):
-            return mode, runs
-    return primary, runs
-
-
-def _groups(res: Results, timed: Results, every_mode: bool):
-    """(case, framework, mode, modelled runs): one per case and framework, or one per mode too."""
-    for case in main_cases(res):
-        for fw in run_frameworks(res):
-            if every_mode:
-                for mode in modes_of(res, case):
-                    yield case, fw, mode, _modelled(select(timed.runs, case=case, mode=mode, framework=fw))
-            else:
-                yield case, fw, *_framework_runs(res, timed, case, fw)
+def _modelled(res: Results) -> pd.DataFrame:
+    """The main cases' ok runs with a finite cost model and epoch time, one machine per case, with each run's
+    predicted epoch time and step share."""
+    runs = ok_runs(same_host_runs(res).runs)  # one host's runs per case
+    runs = runs[runs["case"].isin(main_cases(res)) & np.isfinite(runs[COST_INPUTS].to_numpy(dtype=float)).all(axis=1)]
+    o, s, n = (runs[c].to_numpy(dtype=float) for c in COST_INPUTS[:3])
+    return runs.assign(predicted=predicted_epoch_seconds(o, s, n), share=step_share(o, s, n))
 
 
 def case_costs(res: Results, every_mode: bool = False) -> pd.DataFrame:
     """One row per main case and framework with a cost model (module docstring); with
     ``every_mode``, one per (case, framework, mode): the groups the model's check covers."""
-    rows = []
-    timed = same_host_runs(res)  # one host's runs per case
-    for case, fw, mode, runs in _groups(res, timed, every_mode):
-        if runs.empty:
-            continue
-        o = runs["epoch_overhead_seconds"].to_numpy(dtype=float)
-        s = runs["seconds_per_step"].to_numpy(dtype=float)
-        n = runs["steps_per_epoch"].to_numpy(dtype=float)
-        measured = runs["seconds_per_epoch"].to_numpy(dtype=float)
-        predicted = predicted_epoch_seconds(o, s, n)
-        rows.append({"case": case, "mode": mode, "framework": fw, "runs": len(runs),
-                     "steps_per_epoch": float(np.median(n)), "seconds_per_epoch": float(np.median(measured)),
-                     "predicted_seconds_per_epoch": float(np.median(predicted)),
-                     "model_error": float(np.median(predicted) / np.median(measured) - 1.0),
-                     "seconds_per_step": float(np.median(s)), "epoch_overhead_seconds": float(np.median(o)),
-                     "step_share": _share(runs)})
-    return pd.DataFrame(rows, columns=list(CASE_COST_COLUMNS))
-
-
-def _share(runs: pd.DataFrame) -> float:
-    """Median over ``runs`` of the fraction of the modelled epoch spent in steps."""
-    return float(np.median(step_share(runs["epoch_overhead_seconds"].to_numpy(dtype=float),
-                                      runs["seconds_per_step"].to_numpy(dtype=float),
-                                      runs["steps_per_epoch"].to_numpy(dtype=float))))
+    runs = _modelled(res)
+    table = runs.groupby(["case", "mode", "framework"], sort=False).agg(
+        runs=("seed", "size"), steps_per_epoch=("steps_per_epoch", "median"),
+        seconds_per_epoch=("seconds_per_epoch", "median"), predicted_seconds_per_epoch=("predicted", "median"),
+        seconds_per_step=("seconds_per_step", "median"), epoch_overhead_seconds=("epoch_overhead_seconds", "median"),
+        step_share=("share", "median")).reset_index()
+    table["model_error"] = table["predicted_seconds_per_epoch"] / table["seconds_per_epoch"] - 1.0
+    # case, framework and mode order; one mode per case and framework: the first (primary) one it has runs in
+    pairs = {pair: i for i, pair in enumerate((c, f) for c in main_cases(res) for f in run_frameworks(res))}
+    order = [(pairs[c, f], modes_of(res, c).index(m)) for c, f, m in zip(table["case"], table["framework"], table["mode"])]
+    table = table.iloc[sorted(range(len(table)), key=order.__getitem__)]
+    table = table if every_mode else table.drop_duplicates(["case", "framework"])
+    return table[list(CASE_COST_COLUMNS)].reset_index(drop=True)
 
 
 def step_ratios(res: Results) -> pd.DataFrame:
     """Per main case and framework other than scratchnet (in the framework's mode of
     :func:`case_costs`): median per-step cost over scratchnet's, its 95 % CI, the per-epoch
     ratio, and whether the case is step-dominated for the pair (the two run sets compared)."""
-    timed = same_host_runs(res)
+    runs = _modelled(res)
     rows = []
-    for case in main_cases(res):
-        for fw in run_frameworks(res):
-            if fw == REFERENCE_FRAMEWORK:
-                continue
-            mode, other = _framework_runs(res, timed, case, fw)
-            sn = _modelled(select(timed.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))
-            if other.empty or sn.empty:
-                continue
-            a = other["seconds_per_step"].to_numpy(dtype=float)
-            b = sn["seconds_per_step"].to_numpy(dtype=float)
-            lo, hi = ratio_ci(a, b)
-            rows.append({"case": case, "mode": mode, "framework": fw, "step_ratio": ratio_of_medians(a, b),
-                         "ci_low": lo,
-                         "ci_high": hi,
-                         "epoch_ratio": ratio_of_medians(other["seconds_per_epoch"].to_numpy(dtype=float),
-                                                         sn["seconds_per_epoch"].to_numpy(dtype=float)),
-                         "step_dominated": bool(min(_share(sn), _share(other)) >= STEP_DOMINATED_SHARE)})
+    for r in case_costs(res).itertuples():
+        mine = select(runs, case=r.case, mode=r.mode, framework=r.framework)
+        sn = select(runs, case=r.case, mode=r.mode, framework=REFERENCE_FRAMEWORK)
+        if r.framework == REFERENCE_FRAMEWORK or sn.empty:
+            continue
+        a, b = mine["seconds_per_step"].to_numpy(dtype=float), sn["seconds_per_step"].to_numpy(dtype=float)
+        rows.append((r.case, r.mode, r.framework, ratio_of_medians(a, b), *ratio_ci(a, b),
+                     ratio_of_medians(mine["seconds_per_epoch"].to_numpy(dtype=float),
+                                      sn["seconds_per_epoch"].to_numpy(dtype=float)),
+                     bool(min(sn["share"].median(), r.step_share) >= STEP_DOMINATED_SHARE)))
     return pd.DataFrame(rows, columns=["case", "mode", "framework", "step_ratio", "ci_low", "ci_high",
                                        "epoch_ratio", "step_dominated"])
 

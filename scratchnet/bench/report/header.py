@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pandas as pd
+
 from scratchnet.bench.measures.metrics import CONVERGENCE_DEFINITION
 from scratchnet.bench.report.blocks import Block, Bullets, Heading, kv, para, section, table_block
 from scratchnet.bench.report.formatting import fmt_int, fmt_mse
@@ -35,78 +37,48 @@ TIMING_BOUNDARIES = (
 
 
 def _describe(value: Any) -> str:
-    """Free-form environment value as one line, absolute paths reduced to file names; "unknown" when absent."""
-    if value is None or value == "" or value == {}:
-        return "unknown"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={v if not isinstance(v, (dict, list)) else json.dumps(v, sort_keys=True, default=str)}"
-                         for k, v in scrub_paths_in(value).items())
-    return scrub_paths(str(value))
-
-
-def scrub_paths_in(value: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(scrub_paths(json.dumps(value, default=str)))
+    """A free-form environment value as one line, absolute paths reduced to file names; "unknown" when absent."""
+    if not isinstance(value, dict):
+        return scrub_paths(str(value)) if value not in (None, "") else "unknown"
+    text = (f"{k}={json.dumps(v, sort_keys=True, default=str) if isinstance(v, (dict, list)) else v}"
+            for k, v in value.items())
+    return scrub_paths("; ".join(text)) or "unknown"
 
 
 def machine_line(env: dict[str, Any]) -> str:
-    cpu = env_get(env, "machine", "cpu") or "unknown CPU"
     cores = env_get(env, "machine", "cores")
-    platform = env_get(env, "machine", "platform") or "unknown platform"
-    cores_text = f"{cores} cores" if cores is not None else "unknown cores"
-    return f"{cpu}, {cores_text}, {platform}"
+    return (f"{env_get(env, 'machine', 'cpu') or 'unknown CPU'}, {'unknown' if cores is None else cores} cores, "
+            f"{env_get(env, 'machine', 'platform') or 'unknown platform'}")
 
 
 def _versions_line(env: dict[str, Any]) -> str:
-    versions = env_get(env, "versions")
-    if not isinstance(versions, dict) or not versions:
-        return "unknown"
-    known = ("python", "numpy", "tensorflow", "keras", "scikit-learn", "scratchnet")
-    keys = [k for k in known if k in versions] + [k for k in versions if k not in known]
-    return ", ".join(f"{k} {versions[k]}" for k in keys)
-
-
-def _datasets_line(env: dict[str, Any]) -> str:
-    datasets = env_get(env, "datasets")
-    if not isinstance(datasets, dict) or not datasets:
-        return "unknown"
-    return ", ".join(f"{name} (sha256 {str(fp)[:16]}…)" for name, fp in datasets.items())
+    versions = env_get(env, "versions") or {}
+    first = [k for k in ("python", "numpy", "tensorflow", "keras", "scikit-learn", "scratchnet") if k in versions]
+    return ", ".join(f"{k} {versions[k]}" for k in dict.fromkeys([*first, *versions])) or "unknown"
 
 
 def _steps_line(res: Results) -> str:
-    setting = env_get(res.env, "keras_steps_per_execution")
-    keras_rows = select(res.runs, framework="keras")
-    recorded = sorted({int(v) for v in finite_values(keras_rows["keras_steps_per_execution"])})
-    recorded_text = ", ".join(map(str, recorded)) if recorded else "none recorded"
-    return (f"{setting if setting is not None else 'unknown'} (environment); "
-            f"in keras runs: {recorded_text}")
+    recorded = sorted({int(v) for v in finite_values(select(res.runs, framework="keras")["keras_steps_per_execution"])})
+    return (f"{env_get(res.env, 'keras_steps_per_execution') or 'unknown'} (environment); in keras runs: "
+            f"{', '.join(map(str, recorded)) or 'none recorded'}")
 
 
 def _concurrency_line(res: Results) -> str:
+    """How many runs shared the machine (``jobs``) and, from the runs' ``threads`` (``cpus=...``,
+    running.cores), whether each worker was pinned to a core of its own."""
     jobs = env_get(res.env, "jobs")
     if jobs in (None, ""):
         return "unknown"
-    jobs = int(jobs)
-    if jobs == 1:
+    if int(jobs) == 1:
         return "one run at a time (--jobs 1)"
-    return (f"{jobs} runs at a time (--jobs {jobs}) in separate processes{_pinning(res)}; see Threads for the "
-            "thread limits each process ran under")
-
-
-def _pinning(res: Results) -> str:
-    """", each pinned to a core of its own (N of M runs: cores 0, 1)" from the runs' ``threads``
-    (``cpus=...``, running.cores); "" for tables recorded before runs said their cores."""
-    runs = getattr(res, "runs", None)
-    if runs is None or "threads" not in runs:
-        return ""
+    runs = getattr(res, "runs", pd.DataFrame({"threads": []}))
     cpus = runs["threads"].astype(str).str.extract(r"cpus=(\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*)")[0].dropna()
-    if cpus.empty:
-        return ""
     single = cpus[cpus.str.fullmatch(r"\d+")]
-    if single.empty:
-        return ", not pinned to cores"
-    cores = ", ".join(sorted(set(single), key=int))
-    return (f", each worker pinned to a core of its own ({len(single)} of {len(cpus)} runs; cores {cores}: "
-            "a framework's background threads share its core)")
+    pinning = ("" if cpus.empty else ", not pinned to cores" if single.empty else
+               f", each worker pinned to a core of its own ({len(single)} of {len(cpus)} runs; cores "
+               f"{', '.join(sorted(set(single), key=int))}: a framework's background threads share its core)")
+    return (f"{jobs} runs at a time (--jobs {jobs}) in separate processes{pinning}; see Threads for the "
+            "thread limits each process ran under")
 
 
 def runs_line(res: Results) -> str:
@@ -173,7 +145,8 @@ def environment_blocks(res: Results) -> list[Block]:
         kv("Threads", _describe(env_get(env, "threads"))),
         kv("Concurrency", _concurrency_line(res)),
         kv("Versions", _versions_line(env)),
-        kv("Datasets", _datasets_line(env)),
+        kv("Datasets", ", ".join(f"{name} (sha256 {str(fp)[:16]}…)" for name, fp in
+                                 (env_get(env, "datasets") or {}).items()) or "unknown"),
         kv("Seeds", f"{seeds_text(res)} (profile setting: {env_get(env, 'seeds') or 'unknown'})"),
         kv("Keras steps_per_execution", _steps_line(res)),
         kv("Runs", runs_line(res)),
