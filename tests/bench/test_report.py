@@ -105,12 +105,12 @@ def inline_detail_tables(markdown: str, out: Path) -> str:
     """The markdown with each detail-table link replaced by its CSV as the pipe table it summarises
     (checking the CSV is there, with the rows and columns the link states)."""
     from scratchnet.bench.report.blocks import Table
-    from scratchnet.bench.report.render import _md_table
+    from scratchnet.bench.report.render import markdown_table
 
     def table(match: re.Match) -> str:
         frame = pd.read_csv(out / "tables" / match.group(3), dtype=str, keep_default_na=False)
         assert frame.shape == (int(match.group(1)), int(match.group(2))), match.group(0)
-        return _md_table(Table(tuple(frame.columns), tuple(map(tuple, frame.to_numpy()))))
+        return markdown_table(Table(tuple(frame.columns), tuple(map(tuple, frame.to_numpy()))))
 
     return DETAIL_LINK.sub(table, markdown)
 
@@ -184,7 +184,9 @@ def test_summary_medians_match_pandas(full):
         step = med["seconds_per_step"]  # a negative fitted cost reads as below the noise, never as a time
         assert row["Time per step"] == ("≈0" if step < 0 else fmt_time(step))
         assert row["First epoch"] == fmt_time(med["first_epoch_seconds"])
-        assert row["Peak memory"] == f"{_digits(med['peak_memory_mb'])} MiB"
+        size = med["peak_memory_mb"] * 2**20  # B, KiB or MiB, whichever reads best
+        unit, scale = next(((u, k) for u, k in (("MiB", 2**20), ("KiB", 2**10)) if size >= k), ("B", 1))
+        assert row["Peak memory"] == (f"{_digits(size / scale)} {unit}" if scale > 1 else f"{size:.0f} B")
         assert row["Status"] == "ok"
 
 

@@ -11,7 +11,8 @@ import pytest
 from scratchnet.bench.report.blocks import Heading, Table
 from scratchnet.bench.report.content import SECTIONS, compose
 from scratchnet.bench.report.header import definition_blocks
-from scratchnet.bench.report.memory import MEMORY_DEFINITION, fmt_bytes_mib, memory_blocks
+from scratchnet.bench.report.formatting import fmt_mib
+from scratchnet.bench.report.memory import MEMORY_DEFINITION, memory_blocks
 from scratchnet.bench.report.tables import load_results
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_run"
@@ -82,4 +83,4 @@ def test_the_section_is_in_the_report(run_dir):
                                        (0.5, "512 KiB"), (11.6123, "11.6 MiB"), (636.2, "636 MiB"),
                                        (float("nan"), "n/a")])
 def test_sizes_read_in_a_fitting_unit(mib, text):
-    assert fmt_bytes_mib(mib) == text
+    assert fmt_mib(mib) == text

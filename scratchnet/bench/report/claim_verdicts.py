@@ -1,20 +1,12 @@
-"""The claims verdict table: one row per tutorial claim, readable at a glance.
+"""The claims verdict table: one row per tutorial claim -- post, claim, scratchnet's measured median
+(seeds' range, n), a mark and one short "why".
 
-``verdict_table(res, claims) -> Table``, columns: post, what was claimed, what scratchnet
-measured (median and the seeds' range, compact), a verdict mark and one short "why" clause.
-
-* Marks (the rule is :data:`scratchnet.bench.cases.claims.VERDICT_RULE`): ✓ reproduced within the
-  claim's tolerance of the median; ~ reproduced only because the claimed value lies inside the
-  seeds' range; ✗ not reproduced; — not measured.
-* The measured value is scratchnet's (the post's own network). Frameworks whose values cannot
-  differ from it -- the parity-checked Keras twins in parity mode -- are not repeated; frameworks
-  with no value (unsupported, timing only) are left out. Another framework is named in the why
-  clause only where its mark differs from scratchnet's.
-* The why clause gives the rule's reason and what the claim's sensitivity variants (one open
-  setting changed, same seeds) showed: the variants whose mark differs, with their value, or
-  that all of them agree.
-
-Every figure comes from the recorded tables through :mod:`scratchnet.bench.cases.claims`.
+Marks (rule: :data:`scratchnet.bench.cases.claims.VERDICT_RULE`): ✓ within the claim's tolerance of
+the median; ~ the claimed value only inside the seeds' range; ✗ not reproduced; — not measured. The
+parity-checked Keras twins (the same numbers by construction) are not repeated, frameworks without a
+value are left out, and another framework is named only where its mark differs from scratchnet's. The
+why clause gives the rule's reason and what the sensitivity variants showed. Helpers shared with
+:mod:`.claims`: ``num``, ``variants``, ``unmeasured``.
 """
 from __future__ import annotations
 

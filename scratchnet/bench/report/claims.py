@@ -1,22 +1,13 @@
 """The tutorial-claims section, generated from the declarations in :mod:`scratchnet.bench.cases.claims`.
 
-``claims_blocks(res) -> list[Block]`` opens with the verdict table (one row per claim, a mark and
-a short why: :mod:`.claim_verdicts`), then folds the details behind one line:
-
-* the full table -- claim, candidate case, quantity, claimed value, then per framework
-  the measured median [95% CI] with the seeds' range and the verdict (the rule,
-  :data:`~scratchnet.bench.cases.claims.VERDICT_RULE`, is printed above the table);
-* per post, what it leaves open and the value the suite chose (and why);
-* the probe table: median predictions of each claim case on every probe input (the
-  inputs absent from training), a robustness check of the single-neuron claims;
-* claims recorded only in ``cases.csv`` (``claim_test_mse``, e.g. from a user's case file) are
-  rendered too (:func:`recorded_claims`);
-* the sensitivity table and figure ``claims_sensitivity.png``: each claim's quantity
-  per epoch for its case and for the grid variants the registry adds for it (tag
-  ``claims.SENSITIVITY_TAG``), with the claimed value drawn as a dashed line.
-
-Only ``ok`` runs count (see :func:`scratchnet.bench.cases.claims.measure`). A claim whose case
-was never run shows "not measured"; the section is empty when no claim case was run.
+``claims_blocks(res)`` opens with the verdict table (:mod:`.claim_verdicts`), then folds the details:
+the verdict rule (``claims.VERDICT_RULE``) and the full table (per framework the median [95% CI], the
+seeds' range and the verdict); per post, what it leaves open and what the suite chose; each probe
+claim's median predictions on the inputs absent from training; the sensitivity table and figure
+``claims_sensitivity.png`` (each claim's quantity per epoch for its case and the grid variants the
+registry adds for it, the claimed value dashed). Claims that only ``cases.csv`` records
+(``claim_test_mse``, e.g. a user's case file) are rendered too (:func:`recorded_claims`). Only ok runs
+count; the section is empty when no claim case was run.
 """
 from __future__ import annotations
 
@@ -29,12 +20,11 @@ from matplotlib.figure import Figure
 
 from scratchnet.bench.cases import claims as cl
 from scratchnet.bench.cases.probes import parse_probes
-from scratchnet.bench.store.schema import RUN_KEY
 from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, Heading, Image, kv, para, section, table_block
 from scratchnet.bench.report.claim_verdicts import MARKS, num, unmeasured, variants, verdict_table
 from scratchnet.bench.report.plotting import framework_color, png
 from scratchnet.bench.report.stats import median_ci
-from scratchnet.bench.report.tables import Results, run_frameworks, select
+from scratchnet.bench.report.tables import Results, epoch_table, run_frameworks, select
 
 FIGURE_NAME = "claims_sensitivity.png"
 GRID_COLUMNS = 4
@@ -115,16 +105,8 @@ def _probe_blocks(res: Results, fws: list[str], claims: Sequence[cl.Claim]) -> l
 
 def _curve(res: Results, claim: cl.Claim, case: str, fw: str) -> pd.DataFrame:
     """epoch x seed table of the claim's quantity over the ok runs of (case, fw), parity first."""
-    runs = res.runs[(res.runs["case"] == case) & (res.runs["framework"] == fw) & (res.runs["status"] == "ok")]
-    for mode in ("parity", "native"):
-        ok = runs[runs["mode"] == mode][list(RUN_KEY)]
-        if ok.empty:
-            continue
-        rows = res.epochs.merge(ok, on=list(RUN_KEY), how="inner")
-        if claim.quantity in rows and np.isfinite(rows[claim.quantity].to_numpy(dtype=float)).any():
-            return rows.pivot_table(index="epoch", columns="seed", values=claim.quantity,
-                                    aggfunc="median").sort_index()
-    return pd.DataFrame()
+    tables = (epoch_table(res, case, fw, mode, claim.quantity) for mode in ("parity", "native"))
+    return next((t for t in tables if not t.empty), pd.DataFrame())
 
 
 def _sensitivity(res: Results, claims: Sequence[cl.Claim]) -> list[Block]:

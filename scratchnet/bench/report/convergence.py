@@ -34,9 +34,12 @@ def _budget(ok: pd.DataFrame) -> float:
 
 
 def convergence_cell(ok: pd.DataFrame) -> str:
-    """Censored convergence epochs of one group's ok runs (see the module docstring)."""
+    """Censored convergence epochs of one group's ok runs (module docstring); "timing only (k of n epochs)"
+    for runs that stopped before their budget on purpose."""
     if ok.empty:
         return NA
+    if timing_only(ok):
+        return f"timing only ({ok['epochs_run'].max():g} of {ok['epochs'].max():g} epochs)"
     return targets.convergence_text(pd.to_numeric(ok["convergence_epoch"], errors="coerce"), _budget(ok))
 
 

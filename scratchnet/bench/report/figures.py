@@ -1,45 +1,24 @@
-"""Figures of the report body, drawn from the tables.
+"""The Figures section: test loss per epoch as small multiples, ``CASES_PER_FIGURE`` cases a figure.
 
-``make_figures(res) -> list[Image]``:
-
-* ``loss_curves_<k>.png`` -- small multiples, ``CASES_PER_FIGURE`` cases a figure
-  (``GRID_COLUMNS`` across). Each case has a test-loss panel (median over ok seeds
-  per framework and mode, min-max band; log scale when the loss spans more than a
-  decade) above a parity-drift companion panel (max |weight difference| between
-  scratchnet and its Keras twin per epoch of the parity check, from
-  ``parity_epochs.csv``; its own epoch axis, as the check may run fewer epochs).
-The time to the shared target is the Convergence section's figure (``report.convergence``).
-
-A figure with nothing finite to draw is left out. Colours, markers and the PNG
-encoding come from :mod:`.plotting` (Okabe-Ito palette, no PNG metadata).
+Each case has a test-loss panel (median over ok seeds per framework and mode, min-max band; log scale
+when the loss spans more than a decade) above its parity drift (max |weight difference| between
+scratchnet and its Keras twin per epoch of the parity check, ``parity_epochs.csv``, on its own epoch
+axis). A figure with nothing finite to draw is left out; colours and PNG encoding: :mod:`.plotting`.
 """
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from scratchnet.bench.store.schema import RUN_KEY
 from scratchnet.bench.report.blocks import Block, Collapsed, Image, para, section
 from scratchnet.bench.report.formatting import fmt_sci, mode_label
 from scratchnet.bench.report.headline_text import AGREE_TOL, agreeing_cases
 from scratchnet.bench.report.plotting import MODE_STYLES, framework_color, png
-from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, Results, case_order, modes_of, ok_runs, run_frameworks, select
+from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, Results, case_order, epoch_table, modes_of, run_frameworks, select
 
 CASES_PER_FIGURE = 6
 GRID_COLUMNS = 3
-
-
-def _curve_table(res: Results, case: str, fw: str, mode: str) -> pd.DataFrame:
-    """epoch x seed table of test loss over the ok runs of one group."""
-    ok = ok_runs(select(res.runs, case=case, framework=fw, mode=mode))[list(RUN_KEY)]
-    rows = res.epochs.merge(ok, on=list(RUN_KEY), how="inner")
-    rows = rows[np.isfinite(rows["epoch"])]
-    if rows.empty:
-        return pd.DataFrame()
-    return rows.pivot_table(index="epoch", columns="seed", values="test_loss", aggfunc="median",
-                            dropna=False).sort_index()
 
 
 def _use_log(values: np.ndarray) -> bool:
@@ -59,8 +38,8 @@ def _draw_loss(ax, res: Results, case: str, fws: list[str]) -> set[tuple[str, st
     pairs: set[tuple[str, str]] = set()
     for mode in modes_of(res, case):
         for fw in fws:
-            curves = _curve_table(res, case, fw, mode)
-            if curves.empty or not np.isfinite(curves.to_numpy(dtype=float)).any():
+            curves = epoch_table(res, case, fw, mode, "test_loss")
+            if curves.empty:
                 continue
             med, lo, hi = curves.median(axis=1), curves.min(axis=1), curves.max(axis=1)
             color = framework_color(fw, fws)

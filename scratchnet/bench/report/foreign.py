@@ -1,12 +1,9 @@
-"""The "Your networks" section: foreign (user-written) networks recorded by ``run``.
+"""The "Your networks" section: hand-written networks run with ``--frameworks file.py:factory``.
 
-``foreign_blocks(res)`` gives one row per case, mode and foreign framework label (runs whose
-``foreign_target`` is set): the network (file.py:factory), how many runs finished ok, the
-lockstep check against the Keras twin recorded in each run (``foreign_parity_passed``: passed
-in every run or not, the largest ``foreign_parity_drift``, and where it parted, from
-``foreign_parity_message``), and the run status for cases the network is not the model of
-("unsupported"). Nothing is shown when no foreign network was run. The check itself is
-defined in :mod:`scratchnet.bench.parity.check` (tolerances of the parity gate).
+One row per network, case and mode: runs ok, the lockstep check against the Keras twin each run recorded
+(``foreign_parity_*``: passed in every run or not, the largest drift, where it parted) and, for cases the
+network is not the model of, the "unsupported" reason. No foreign run: no section. The check itself:
+:mod:`scratchnet.bench.parity.check`.
 """
 from __future__ import annotations
 

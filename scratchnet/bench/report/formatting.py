@@ -60,7 +60,14 @@ def fmt_cost(seconds: float) -> str:
 
 
 def fmt_mib(mib: float) -> str:
-    return NA if not np.isfinite(mib) else f"{_three_digits(mib)} MiB"
+    """A MiB figure in B, KiB or MiB, whichever reads best."""
+    if not np.isfinite(mib):
+        return NA
+    size = mib * 2**20
+    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+        if abs(size) >= scale:
+            return f"{_three_digits(size / scale)} {unit}"
+    return f"{size:.0f} B"
 
 
 def fmt_ratio(x: float) -> str:

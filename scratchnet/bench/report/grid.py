@@ -8,7 +8,6 @@ varies several). A table gives the plotted numbers. No grid runs: no section.
 """
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
@@ -17,7 +16,7 @@ from matplotlib.figure import Figure
 
 from scratchnet.bench.report.blocks import Block, Collapsed, Image, para, section, table_block
 from scratchnet.bench.report.formatting import fmt_mse
-from scratchnet.bench.report.plotting import framework_color
+from scratchnet.bench.report.plotting import framework_color, png
 from scratchnet.bench.report.tables import Results, ok_runs, run_frameworks
 
 MIN_POINTS = 3  # a grid figure needs at least this many settings of its key (fewer: the table alone)
@@ -84,10 +83,7 @@ def _figure(sub: pd.DataFrame, base: str, key: str, others: list[str], fws: list
     ax.title.set_fontsize(10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    fig.clear()
-    return buffer.getvalue(), rows
+    return png(fig), rows
 
 
 def grid_blocks(res: Results) -> list[Block]:

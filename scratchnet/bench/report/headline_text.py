@@ -1,24 +1,17 @@
 """The headline: one small table and at most three short sentences, computed from the tables only.
 
-One generator for every place the answer is shown -- the README (between its headline markers,
-:func:`update_readme`),
-the terminal at the end of ``bash scripts/bench.sh`` and the report's Headline section:
+One generator for the README (between its markers, :func:`update_readme`), the end of ``bash
+scripts/bench.sh`` and the report's Headline section. :func:`headline_table`: one row per framework --
+its cost per optimizer step against scratchnet (median over the step-dominated comparable cases, "3.1×
+faster" / "2.8× slower"), its fixed cost per epoch, its parity (Keras: the gate; the others: cases whose
+every seed's epoch-1 test MSE is within ``AGREE_TOL`` of scratchnet's) and the cases it is fastest per
+epoch in. :func:`headline_sentences`: Keras against scratchnet per step, Keras' fixed cost and what it
+does to the per-epoch ratio, and the fastest contender per step.
 
-* :func:`headline_table` -- one row per framework: its cost per optimizer step against scratchnet
-  (median over the step-dominated comparable cases, "3.1× faster" / "2.8× slower"), its fixed cost
-  per epoch (median over cases), its parity (Keras: the parity gate; the others: in how many cases
-  every seed's test MSE after epoch 1 is within ``AGREE_TOL`` of scratchnet's) and the cases it is
-  fastest per epoch in.
-* :func:`headline_sentences` -- Keras against scratchnet per step, Keras' fixed cost per epoch and
-  what it does to the per-epoch ratio, and the fastest contender per step against scratchnet.
-
-Rules the tests hold on the generated text: each sentence at most ``MAX_SENTENCE`` characters;
-the faster side is the subject and a ratio is never below 1×; ratios and times with 2-3
-significant digits (:func:`~scratchnet.bench.report.formatting.fmt_ratio`, ``fmt_time``).
-"Faster per step in k of n cases" counts a case only when the 95 % bootstrap interval of its
-per-step ratio lies on the faster side of 1× (:func:`step_verdicts`). Comparable: the case is
-equivalent and its parity check passed. Step-dominated: steps take at least half of both
-frameworks' modelled epoch (``costs.STEP_DOMINATED_SHARE``).
+Rules the tests hold: each sentence at most ``MAX_SENTENCE`` characters, the faster side its subject,
+never a ratio below 1×, 2-3 significant digits. "Faster in k of n cases" counts a case only when the
+95 % bootstrap interval of its ratio lies on that side of 1× (:func:`step_verdicts`). Comparable: the
+case is equivalent and its parity check passed; step-dominated: ``costs.STEP_DOMINATED_SHARE``.
 """
 from __future__ import annotations
 
@@ -27,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.blocks import Block, Heading, Table, para, table_block
+from scratchnet.bench.report.render import markdown_table
 from scratchnet.bench.store.results import atomic_write_bytes
 from scratchnet.bench.report.costs import case_costs, step_ratios
 from scratchnet.bench.report.formatting import DASH, fmt_ratio, fmt_time
 from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
-from scratchnet.bench.report.parity_table import parity_state
+from scratchnet.bench.report.parity_table import parity_mse_pairs, parity_state
 from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, finite_values, is_equivalent,
                                             load_results, main_cases, median_of, ok_runs, primary_mode,
                                             run_frameworks, same_host_runs, select)
@@ -95,20 +89,10 @@ AGREE_TOL = 1e-6  # a case "agrees" when every seed's test MSE after epoch 1 is 
 def agreeing_cases(res: Results, fw: str) -> tuple[int, int]:
     """(cases whose epoch-1 test MSE agrees with scratchnet's for every seed, cases compared): the
     first epoch, before a float32 or ReLU net's rounding differences can grow into other minima."""
-    ep = select(res.epochs, mode="parity")
-    ep = ep[pd.to_numeric(ep["epoch"], errors="coerce") == 1]
-    agree = compared = 0
-    for case in main_cases(res):
-        rows = ep[ep["case"] == case]
-        a = rows[rows["framework"] == fw].set_index("seed")["test_mse"]
-        b = rows[rows["framework"] == REFERENCE_FRAMEWORK].set_index("seed")["test_mse"]
-        seeds = a.index.intersection(b.index)
-        if not len(seeds):
-            continue
-        rel = np.abs(pd.to_numeric(a[seeds]).to_numpy(dtype=float) / pd.to_numeric(b[seeds]).to_numpy(dtype=float) - 1)
-        compared += 1
-        agree += int(bool(np.all(rel <= AGREE_TOL)))
-    return agree, compared
+    pairs = parity_mse_pairs(res)
+    first = pairs[(pairs["framework"] == fw) & (pairs["epoch"] == 1)]
+    agree = first.groupby("case")["rel"].agg(lambda rel: bool((rel <= AGREE_TOL).all()))
+    return int(agree.sum()), len(agree)
 
 
 def _parity_cell(res: Results, fw: str) -> str:
@@ -186,17 +170,13 @@ def _speed_sentences(res: Results, ratios: pd.DataFrame) -> list[str]:
     return out
 
 
-def _markdown_table(table: pd.DataFrame) -> str:
-    head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns)
-    return "\n".join([head, *("| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False))])
-
-
 def headline_markdown(res: Results) -> str:
     """The table and the sentences as markdown (README, terminal)."""
     sentences = headline_sentences(res)
     if _compared(res).empty:
         return " ".join([NO_RESULT, *sentences])
-    return _markdown_table(headline_table(res)) + "\n\n" + " ".join(sentences)
+    table = headline_table(res)
+    return markdown_table(Table(tuple(table.columns), tuple(table.itertuples(index=False)))) + "\n\n" + " ".join(sentences)
 
 
 def headline(results_dir: str | Path = "results") -> str:

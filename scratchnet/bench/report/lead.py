@@ -1,19 +1,12 @@
 """The top of the report: the answer first.
 
-``lead_blocks(res)`` is a section builder giving, in this order, the summary figure
-(per case: every framework's cost per optimizer step relative to scratchnet's -- the cost
-model's ``seconds_per_step``, see ``report.costs`` -- median ratio with its 95 % bootstrap
-CI, log scale; cases whose parity check passed drawn with filled markers, cases where the
-fixed cost per epoch dominates marked) beside one compact table with one row per case:
-scratchnet's test MSE, convergence epoch and time per epoch and every other framework's
-per-step ratio to scratchnet (every framework's figures: the Summary section).
-
-Each case is summarised in its primary mode (``tables.primary_mode``: parity when
-the case has parity runs). Every framework label present in runs.csv gets a column,
-in ``tables.PREFERRED_FRAMEWORKS`` order. A cell of a framework without an ok run
-says why: "not run", or the runs' status ("unsupported", "diverged", ...). A
-framework whose ok runs stopped before the asked epochs (timing-only runs, e.g.
-keras-default) shows "timing only" instead of MSE and convergence.
+``lead_blocks(res)``: the summary figure (per case, every framework's cost per optimizer step over
+scratchnet's -- ``costs.step_ratios``: median, 95 % bootstrap CI, log scale; filled markers where the
+parity check passed; cases where the fixed cost per epoch dominates marked) beside one row per case:
+scratchnet's test MSE, convergence epoch and time per epoch and every other framework's per-step ratio
+(every framework's figures: the Summary section). Each case in its primary mode (parity when run); a
+ratio from the framework's other mode names it; a framework without an ok run shows why ("not run",
+"unsupported", ...).
 """
 from __future__ import annotations
 

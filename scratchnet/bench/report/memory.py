@@ -1,11 +1,6 @@
-"""The memory section: what each framework's fit needs, against the case's analytic floor.
-
-``memory_blocks(res)`` gives one row per case, mode and framework that has runs: the
-median over ok seeds of ``peak_memory_mb`` (peak RSS growth during fit) with the method
-that measured it, scratchnet's ``tracemalloc_peak_mb``, the case's ``memory_floor_mb`` and
-the ratios "memory vs floor" (peak during fit / floor) and traced / floor.
-``MEMORY_DEFINITION`` is the Definitions line; the figures are defined in
-:mod:`scratchnet.bench.running.memory`. Runs recorded before these columns existed show n/a.
+"""The Memory section: one row per case, mode and framework -- the median peak during fit with its
+method, scratchnet's traced peak, the case's analytic floor and both ratios to it. ``MEMORY_DEFINITION``
+is the Definitions line; the measurements: :mod:`scratchnet.bench.running.memory`.
 """
 from __future__ import annotations
 
@@ -13,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from scratchnet.bench.report.blocks import Block, para, section, table_block
-from scratchnet.bench.report.formatting import NA, fmt_ratio
+from scratchnet.bench.report.formatting import NA, fmt_mib, fmt_ratio
 from scratchnet.bench.report.tables import Results, finite_values, groups, median_of, ok_runs, run_frameworks, select
 
 MEMORY_DEFINITION = (
@@ -34,18 +29,6 @@ MEMORY_HEADERS = ("Case", "Mode", "Framework", "Peak during fit", "Method", "Tra
                   "Memory vs floor", "Traced vs floor")
 
 
-def fmt_bytes_mib(mib: float) -> str:
-    """A MiB figure in B, KiB or MiB, whichever reads best (n/a when not finite)."""
-    if not np.isfinite(mib):
-        return NA
-    size = mib * 2**20
-    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
-        if abs(size) >= scale:
-            value = size / scale
-            return f"{value:.0f} {unit}" if abs(value) >= 100 else f"{value:.3g} {unit}"
-    return f"{size:.0f} B"
-
-
 def _median(ok: pd.DataFrame, column: str) -> float:
     return median_of(finite_values(ok[column])) if column in ok else float("nan")
 
@@ -64,7 +47,7 @@ def _ratio(a: float, b: float) -> str:
 def _row(case: str, mode: str, fw: str, runs: pd.DataFrame) -> tuple[str, ...]:
     ok = ok_runs(runs)
     peak, traced, floor = (_median(ok, c) for c in ("peak_memory_mb", "tracemalloc_peak_mb", "memory_floor_mb"))
-    return (case, mode, fw, fmt_bytes_mib(peak), _methods(ok), fmt_bytes_mib(traced), fmt_bytes_mib(floor),
+    return (case, mode, fw, fmt_mib(peak), _methods(ok), fmt_mib(traced), fmt_mib(floor),
             _ratio(peak, floor), _ratio(traced, floor))
 
 
@@ -76,7 +59,7 @@ def memory_blocks(res: Results) -> list[Block]:
     note = para("Medians over the seeds whose run finished ok; every figure is defined under "
                 "Definitions (Memory).")
     ok = ok_runs(res.runs)
-    peaks = ", ".join(f"{fw} {fmt_bytes_mib(v)}" for fw in run_frameworks(res)
+    peaks = ", ".join(f"{fw} {fmt_mib(v)}" for fw in run_frameworks(res)
                       if np.isfinite(v := _median(select(ok, framework=fw), "peak_memory_mb")))
     answer = f"Median peak memory during fit: {peaks}." if peaks else "No run recorded its peak memory."
     return section("Memory", answer, note, table_block(MEMORY_HEADERS, rows, csv="memory.csv"))

@@ -1,11 +1,6 @@
-"""The "scratchnet's overhead" section: framework tax and GEMM share per case, from runs.csv.
-
-For every case with scratchnet runs that recorded the overhead columns
-(``scratchnet.bench.measures.overhead.overhead_columns``): the medians over runs of scratchnet's
-epoch time and the reference loop's in the same interleaved measurement, the framework
-tax (scratchnet / reference loop; median and range over runs) and the GEMM share (the
-epoch's bare matrix products / scratchnet's epoch). Cases without those columns are
-listed as not measured; nothing here raises.
+"""The "scratchnet's overhead" section: per case, the framework tax (scratchnet's epoch over a bare
+NumPy loop of the same maths, measured interleaved: ``scratchnet.bench.measures.overhead``) and the GEMM
+share (the epoch's matrix products alone over scratchnet's epoch); cases without them are listed.
 """
 from __future__ import annotations
 

@@ -34,17 +34,6 @@ def parity_state(res: Results, case: str) -> tuple[str, str]:
     return state, f"{state} (grad error {worst_grad}, max abs drift {worst_drift})"
 
 
-def _parity_row(row: pd.Series) -> tuple[str, ...]:
-    flag = parse_flag(row["passed"])
-    result = "pass" if flag is True else ("fail" if flag is False else "unknown")
-    return (row["case"], row["dtype"], fmt_int(row["epochs"]), fmt_int(row["batch_size"]),
-            fmt_int(row["n_rows"]), fmt_sci(row["grad_error"]),
-            fmt_sci(row["max_abs_weight_drift"]), fmt_sci(row["max_rel_weight_drift"]),
-            fmt_sci(row["max_loss_diff"]), fmt_sci(row["grad_tol"]),
-            fmt_sci(row["weight_tol"]), result, row["worst_layer"] or DASH,
-            row["message"] or DASH)
-
-
 def parity_blocks(res: Results) -> list[Block]:
     from scratchnet.bench.report.tables import main_cases
 
@@ -57,7 +46,12 @@ def parity_blocks(res: Results) -> list[Block]:
     headers = ("Case", "dtype", "Epochs", "Batch size", "Rows", "Gradient error",
                "Max abs weight drift", "Max rel weight drift", "Max loss diff", "Gradient tol",
                "Weight tol", "Result", "Worst layer", "Message")
-    rows = [_parity_row(r) for _, r in res.parity.iterrows()]
+    result = {True: "pass", False: "fail"}
+    rows = [(r.case, r.dtype, fmt_int(r.epochs), fmt_int(r.batch_size), fmt_int(r.n_rows),
+             *(fmt_sci(x) for x in (r.grad_error, r.max_abs_weight_drift, r.max_rel_weight_drift, r.max_loss_diff,
+                                    r.grad_tol, r.weight_tol)),
+             result.get(parse_flag(r.passed), "unknown"), r.worst_layer or DASH, r.message or DASH)
+            for r in res.parity.itertuples()]
     note = para("Same initial weights and batch order in both frameworks; gradient error before "
                  "training, weight drift after the last epoch.")
     return section("Parity", answer, note, table_block(headers, rows, csv="parity_gate.csv"), *agreement_blocks(res))
@@ -84,36 +78,35 @@ def _formula_note(fw: str, optimizer: str) -> str:
     return FORMULA_NOTES.get((fw, optimizer)) or FORMULA_NOTES.get((fw, ""), "")
 
 
-def agreement_rows(res: Results) -> list[tuple[str, str, int, int, float]]:
-    """(framework, optimizer, cases, seed pairs, max |test MSE / scratchnet's - 1|) over the main
-    cases' ok parity-mode runs, pairing each framework's run with scratchnet's of the same seed AT THE
-    SAME EPOCH (``epochs.csv``): a timing contender capped at 3 epochs is compared at those 3."""
-    from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, main_cases, ok_runs, run_frameworks
+def parity_mse_pairs(res: Results) -> pd.DataFrame:
+    """Every contender's parity-mode test MSE against scratchnet's run of the same seed AT THE SAME EPOCH
+    (``epochs.csv``, ok runs of the main cases): case, framework, optimizer, seed, epoch and
+    ``rel`` = |test MSE / scratchnet's - 1|. A timing contender capped at 3 epochs is compared at those 3."""
+    from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, main_cases, ok_runs
 
-    runs = ok_runs(select(res.runs, mode="parity"))
+    ok = ok_runs(select(res.runs, mode="parity"))[["case", "framework", "seed"]]
+    epochs = select(res.epochs, mode="parity").merge(ok, on=["case", "framework", "seed"])
+    epochs = epochs[epochs["case"].isin(main_cases(res))][["case", "framework", "seed", "epoch", "test_mse"]]
+    mine = epochs["framework"] == REFERENCE_FRAMEWORK
+    pairs = epochs[~mine].merge(epochs[mine].drop(columns="framework"), on=["case", "seed", "epoch"],
+                                suffixes=("", "_ref"))
     optimizer = {c: str(o).split("(")[0].lower() for c, o in zip(res.cases["case"], res.cases["optimizer"])}
-    epochs = select(res.epochs, mode="parity")[["case", "framework", "seed", "epoch", "test_mse"]]
-    epochs = epochs.assign(seed=epochs["seed"].astype(str), test_mse=pd.to_numeric(epochs["test_mse"], errors="coerce"))
-    out: dict[tuple[str, str], list] = {}
-    for case in main_cases(res):
-        mine = epochs[epochs["case"] == case]
-        ref = mine[mine["framework"] == REFERENCE_FRAMEWORK]
-        ok = select(runs, case=case)
-        for fw in run_frameworks(res):
-            if fw == REFERENCE_FRAMEWORK:
-                continue
-            seeds = set(select(ok, framework=fw)["seed"].astype(str)) & set(
-                select(ok, framework=REFERENCE_FRAMEWORK)["seed"].astype(str))
-            other = mine[(mine["framework"] == fw) & mine["seed"].isin(seeds)]
-            pairs = other.merge(ref, on=["seed", "epoch"], suffixes=("", "_ref"))
-            if pairs.empty:
-                continue
-            rel = np.abs(pairs["test_mse"].to_numpy(dtype=float) / pairs["test_mse_ref"].to_numpy(dtype=float) - 1.0)
-            entry = out.setdefault((fw, optimizer.get(case, "")), [set(), 0, 0.0])
-            entry[0].add(case)
-            entry[1] += pairs["seed"].nunique()
-            entry[2] = max(entry[2], float(np.nanmax(rel)) if np.isfinite(rel).any() else math.nan)
-    return [(fw, opt, len(v[0]), v[1], v[2]) for (fw, opt), v in out.items()]
+    return pairs.assign(rel=np.abs(pairs["test_mse"] / pairs["test_mse_ref"] - 1.0),
+                        optimizer=pairs["case"].map(optimizer).fillna(""))
+
+
+def agreement_rows(res: Results) -> list[tuple[str, str, int, int, float]]:
+    """(framework, optimizer, cases, seed pairs, max |test MSE / scratchnet's - 1|) over :func:`parity_mse_pairs`."""
+    from scratchnet.bench.report.tables import framework_order
+
+    pairs = parity_mse_pairs(res)
+    rows = []
+    for (fw, opt), g in pairs.groupby(["framework", "optimizer"], sort=False):
+        rel = g["rel"].to_numpy(dtype=float)
+        rows.append((fw, opt, g["case"].nunique(), int(g.groupby("case")["seed"].nunique().sum()),
+                     float(np.nanmax(rel)) if np.isfinite(rel).any() else math.nan))
+    order = framework_order(pairs["framework"])
+    return sorted(rows, key=lambda r: order.index(r[0]))
 
 
 def agreement_blocks(res: Results) -> list[Block]:

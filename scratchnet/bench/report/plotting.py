@@ -1,13 +1,7 @@
-"""What every figure of the report shares: palette, line styles, PNG encoding.
-
-* Colours: the Okabe-Ito colour-blind-safe palette, one fixed colour per known
-  framework (``FRAMEWORK_COLORS``) and the remaining palette colours handed to other
-  labels in alphabetical order (``framework_color``), so a framework keeps its
-  colour in every figure of a report.
-* ``png(fig)``: the figure as PNG bytes at ``DPI`` with no metadata (no software
-  version, no date), so unchanged tables give byte-identical files; the figure is
-  cleared afterwards. Figures are ``matplotlib.figure.Figure`` objects on the Agg
-  canvas, never registered with pyplot.
+"""What every figure shares: the Okabe-Ito colour-blind-safe palette (a fixed colour and marker per known
+framework, the spare colours to other labels alphabetically), line styles per mode, and ``png(fig)``:
+PNG bytes without metadata (byte-identical for unchanged tables), the figure cleared afterwards.
+Figures are ``matplotlib.figure.Figure`` objects, never registered with pyplot.
 """
 from __future__ import annotations
 

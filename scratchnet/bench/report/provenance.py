@@ -1,17 +1,10 @@
 """Where the numbers come from, stated without leaking the recording machine's paths.
 
-* ``scrub_paths(text)``: every absolute POSIX path (two or more components) replaced
-  by its last component, e.g. a BLAS library's ``filepath`` becomes its file name.
-* ``results_label(directory)``: the results directory as the reader should see it:
-  a relative path as given, an absolute one relative to the working directory when
-  inside it, else just its name.
-* ``recorded_at(res)``: the newest ``started_at`` of runs.csv (ISO 8601 UTC), else
-  environment.json's ``created_at``, else "unknown" -- never the time the report was
-  rendered, so re-rendering unchanged tables gives identical bytes.
-* ``git_text(res)``: the commit(s) the runs ran from, each with its run count when a resumed
-  table mixes several (the runs' ``git_commit`` column; environment.json's for older tables).
-* ``seeds_text(res)``: "5 seeds per case, framework and mode" (or a range when the
-  groups differ).
+``scrub_paths`` (absolute paths reduced to their last component), ``results_label`` (the results
+directory as the reader should see it), ``recorded_at`` (the newest ``started_at``, never the clock, so
+re-rendering gives identical bytes), ``run_commits`` / ``git_text`` (the commits the runs ran from, each
+with its run count when a resumed table mixes several), ``seeds_text`` ("5 seeds per case, framework
+and mode").
 """
 from __future__ import annotations
 

@@ -1,13 +1,9 @@
 """Render a list of blocks as GitHub-flavoured markdown or as one HTML page, beside ``figures/`` and ``tables/``.
 
-* ``render_markdown(blocks) -> str``: pipe tables; a ``Folded`` section is a level-2 heading, its answer in
-  bold, its content inside ``<details>``, and a ``Collapsed`` block is ``<details>`` with its summary -- the
-  HTML report's structure, which GitHub renders (blank lines keep the markdown inside live); images point at
-  ``figures/<name>``; text is escaped so that no cell breaks a table.
-* ``render_html(blocks, title) -> str``: inline CSS, figures linked as ``figures/NAME.png`` (embedding them
-  tripled the page to 3 MB), every text escaped.
-
-A detail table (``Table.csv``) shows as a link to ``tables/<csv>`` with its size in both.
+Markdown: pipe tables, text escaped so no cell breaks a table; a folded section is its heading, its
+answer in bold and ``<details>`` (which GitHub renders). HTML: inline CSS, the answer on the folded
+section's summary line, figures linked (embedding them tripled the page to 3 MB). A detail table shows
+as a link to ``tables/<csv>`` with its size.
 """
 from __future__ import annotations
 
@@ -37,7 +33,7 @@ def _md_parts(parts: Iterable[Part]) -> str:
     return "".join(out)
 
 
-def _md_table(table: Table) -> str:
+def markdown_table(table: Table) -> str:
     if table.csv:  # a detail table: its rows are in tables/<csv>
         return f"Full table ({len(table.rows)} rows, {len(table.headers)} columns): [tables/{table.csv}](tables/{table.csv})"
     line = lambda cells: "| " + " | ".join(_md_escape(c) for c in cells) + " |"  # noqa: E731
@@ -60,7 +56,7 @@ def _md_block(block: Block) -> str:
     if isinstance(block, Bullets):
         return "\n".join(f"- {_md_parts(item)}" for item in block.items)
     if isinstance(block, Table):
-        return _md_table(block)
+        return markdown_table(block)
     if isinstance(block, Columns):
         return "\n\n".join(_md_block(b) for b in block.blocks)
     if isinstance(block, Collapsed):

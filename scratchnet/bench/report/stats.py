@@ -1,15 +1,9 @@
-"""Statistics of the report: bootstrap intervals, ratios and the MSE test.
+"""Statistics of the report, every generator seeded (the same tables give the same numbers).
 
-* ``median_ci``: 95 % percentile bootstrap of the median over seeds
-  (``scipy.stats.bootstrap``, 2000 resamples, generator seed 0); NaNs with
-  fewer than two values.
-* ``ratio_ci``: seeds of each framework resampled independently
-  (``numpy.random.default_rng(0)``, 2000 resamples), 95 % percentile interval of
-  the ratio of medians.
-* ``compare_mse``: two-sided Mann-Whitney U (verdict) and Welch's t (shown),
-  needing at least ``MIN_RUNS_FOR_TEST`` successful runs per side.
-
-Every generator is seeded, so the same tables give the same numbers.
+``median_ci``: 95 % percentile bootstrap of the median over seeds (``scipy.stats.bootstrap``, 2000
+resamples); ``ratio_ci``: the ratio of medians with each side's seeds resampled independently;
+``compare_mse``: two-sided Mann-Whitney U (the verdict) and Welch's t (shown), at least
+``MIN_RUNS_FOR_TEST`` ok runs a side.
 """
 from __future__ import annotations
 

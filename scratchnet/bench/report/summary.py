@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 
 from scratchnet.bench.report.blocks import Block, para, section, table_block
-from scratchnet.bench.report.convergence import convergence_cell as censored_convergence_cell
-from scratchnet.bench.report.convergence import improving, time_to_target_cell
-from scratchnet.bench.report.formatting import (DASH, NA, fmt_cost, fmt_interval, fmt_mib, fmt_mse, fmt_num,
+from scratchnet.bench.report.convergence import convergence_cell, improving, time_to_target_cell
+from scratchnet.bench.report.formatting import (DASH, NA, fmt_cost, fmt_interval, fmt_mib, fmt_mse,
                                                 fmt_ratio, fmt_sci, fmt_time, mode_label)
 from scratchnet.bench.report.missing import FAILED_STATUSES
 from scratchnet.bench.report.parity_table import parity_state
@@ -43,13 +42,6 @@ def median_ci_cell(values: np.ndarray) -> str:
         return f"{fmt_mse(values[0])} (CI n/a)"
     lo, hi = median_ci(values)
     return f"{fmt_mse(median_of(values))} {fmt_interval(lo, hi, fmt_mse)}"
-
-
-def convergence_cell(ok: pd.DataFrame) -> str:
-    """Censored epochs to the shared target; "timing only" for runs that stopped early on purpose."""
-    if not ok.empty and timing_only(ok):
-        return f"timing only ({fmt_num(ok['epochs_run'].max())} of {fmt_num(ok['epochs'].max())} epochs)"
-    return censored_convergence_cell(ok)
 
 
 def runs_differ(mode: str, fw: str) -> bool:

@@ -1,15 +1,12 @@
 """Load a results directory into typed tables, and select runs from them.
 
-``load_results(directory) -> Results`` reads the tables described in
-:mod:`scratchnet.bench.store.schema`: ``runs.csv`` (required: ``FileNotFoundError``
-when absent, ``ValueError`` when it holds no row, both naming the directory and
-the file) and the optional ``epochs.csv``, ``parity.csv``, ``parity_epochs.csv``,
-``cases.csv`` and ``environment.json``. A missing, empty or unreadable optional
-file becomes an empty table plus a note in ``Results.problems``; missing columns
-become NaN (numbers) or "" (text); boolean cells are parsed by ``parse_flag``.
-Duplicate run keys keep the last row. The runs are re-measured against the shared
-convergence target of their case and mode (``scratchnet.bench.measures.targets.remeasure``).
-The selection helpers (``select``, ``ok_runs``, ``groups``, ...) never mutate the tables.
+``load_results(directory) -> Results`` reads the tables of :mod:`scratchnet.bench.store.schema`:
+``runs.csv`` (``FileNotFoundError`` when absent, ``ValueError`` when it holds no row, both naming the
+directory and the file) and the optional ``epochs.csv``, ``parity.csv``, ``parity_epochs.csv``,
+``cases.csv``, ``environment.json`` (missing, empty or unreadable: an empty table and a note in
+``Results.problems``). Missing columns become NaN or ""; duplicate run keys keep the last row; runs are
+re-measured against their case's shared convergence target (``measures.targets.remeasure``). The
+selection helpers never mutate the tables.
 """
 from __future__ import annotations
 
@@ -236,6 +233,14 @@ def finite_values(values: Iterable[Any]) -> np.ndarray:
 
 def median_of(values: np.ndarray) -> float:
     return float(np.median(values)) if values.size else math.nan
+
+
+def epoch_table(res: Results, case: str, fw: str, mode: str, column: str) -> pd.DataFrame:
+    """epoch x seed table of ``column`` (epochs.csv) over the ok runs of one group; empty when nothing is finite."""
+    ok = ok_runs(select(res.runs, case=case, framework=fw, mode=mode))[list(RUN_KEY)]
+    rows = res.epochs.merge(ok, on=list(RUN_KEY), how="inner")
+    rows = rows[np.isfinite(rows["epoch"]) & np.isfinite(rows[column].to_numpy(dtype=float))]
+    return rows.pivot_table(index="epoch", columns="seed", values=column, aggfunc="median").sort_index()
 
 
 def groups(res: Results) -> list[tuple[str, str, str, pd.DataFrame]]:
