@@ -63,10 +63,6 @@ def _unique(kind: str, names: list[str]) -> None:
         raise ValueError(f"report sections produced {kind} with the same name: {duplicates}")
 
 
-def _csv(table: Table) -> bytes:
-    return pd.DataFrame(list(table.rows), columns=list(table.headers)).to_csv(index=False).encode()
-
-
 def build_report(results_dir: str | Path = "results",
                  out_dir: str | Path | None = None) -> ReportPaths:
     """Render ``results_dir`` into REPORT.md, report.html and figures/*.png under ``out_dir``.
@@ -84,7 +80,7 @@ def build_report(results_dir: str | Path = "results",
     _unique("figures", [image.name for image in images])
     _unique("detail tables", [table.csv for table in tables])
     figures = _write_folder(target / "figures", {image.name: image.png for image in images}, "*.png")
-    _write_folder(target / "tables", {table.csv: _csv(table) for table in tables}, "*.csv")
+    _write_folder(target / "tables", {t.csv: pd.DataFrame(list(t.rows), columns=list(t.headers)).to_csv(index=False).encode() for t in tables}, "*.csv")
     markdown_path, html_path = target / "REPORT.md", target / "report.html"
     write_atomic(target / "NOTES.md", notes_markdown(res).encode("utf-8"))
     write_atomic(markdown_path, render_markdown(blocks).encode("utf-8"))

@@ -170,7 +170,7 @@ def cost_blocks(res: Results) -> list[Block]:
 def _compile_note(res: Results):
     """scratchnet-jit's compile time, a fixed cost outside every figure above, said apart."""
     runs = ok_runs(select(res.runs, framework="scratchnet-jit"))
-    seconds = pd.to_numeric(runs["compile_seconds"], errors="coerce").dropna() if "compile_seconds" in runs else []
+    seconds = runs["compile_seconds"].dropna()
     if not len(seconds):
         return None
     return para(f"scratchnet-jit compiles before its run (numba, {len(seconds)} runs): the first compile of a dtype "

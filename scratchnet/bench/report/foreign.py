@@ -7,7 +7,6 @@ network is not the model of, the "unsupported" reason. No foreign run: no sectio
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from scratchnet.bench.report.blocks import Block, para, section, table_block
@@ -16,13 +15,6 @@ from scratchnet.bench.report.tables import Results, case_order, finite_values, p
 
 FOREIGN_HEADERS = ("Network", "Label", "Case", "Mode", "Runs ok", "Lockstep check vs Keras", "Max weight drift",
                    "Note")
-
-
-def _foreign_runs(res: Results) -> pd.DataFrame:
-    runs = res.runs
-    if "foreign_target" not in runs:
-        return runs.iloc[0:0]
-    return runs[runs["foreign_target"].astype(str).str.strip().isin(["", "nan"]) == False]  # noqa: E712
 
 
 def _verdict(runs: pd.DataFrame) -> str:
@@ -47,7 +39,7 @@ def _note(runs: pd.DataFrame) -> str:
 
 def foreign_blocks(res: Results) -> list[Block]:
     """Section builder: the foreign networks' table (empty when none was run)."""
-    runs = _foreign_runs(res)
+    runs = res.runs[res.runs["foreign_target"] != ""]
     if runs.empty:
         return []
     unsupported = res.runs[(res.runs["status"] == "unsupported")
@@ -58,7 +50,7 @@ def foreign_blocks(res: Results) -> list[Block]:
     for case in case_order(res):
         for (mode, label), grp in runs[runs["case"] == case].groupby(["mode", "framework"], sort=True):
             ok = grp[grp["status"] == "ok"]
-            drift = finite_values(grp["foreign_parity_drift"]) if "foreign_parity_drift" in grp else np.array([])
+            drift = finite_values(grp["foreign_parity_drift"])
             rows.append((targets.get(label, DASH), label, case, mode, f"{len(ok)}/{len(grp)}",
                          _verdict(grp) if len(ok) else DASH, fmt_sci(float(drift.max())) if drift.size else NA,
                          _note(grp)))

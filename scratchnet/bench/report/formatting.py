@@ -22,10 +22,6 @@ def fmt_sci(x: float) -> str:
     return NA if not np.isfinite(x) else f"{x:.3g}"
 
 
-def fmt_num(x: float) -> str:
-    return NA if not np.isfinite(x) else f"{x:g}"
-
-
 def fmt_int(x: float) -> str:
     return NA if not np.isfinite(x) else str(int(round(x)))
 

@@ -42,7 +42,7 @@ def _value_order(values: list[str]) -> tuple[list[str], bool]:
 def _grid_runs(res: Results) -> pd.DataFrame:
     runs = ok_runs(res.runs)
     keys = _keys(runs)
-    if not keys or "base_case" not in runs.columns:
+    if not keys:
         return pd.DataFrame()
     varied = runs[[f"{PREFIX}{k}" for k in keys]].fillna("").astype(str).ne("").any(axis=1)
     out = runs[varied].copy()

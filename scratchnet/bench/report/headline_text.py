@@ -29,15 +29,11 @@ from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
 from scratchnet.bench.report.parity_table import parity_mse_pairs, parity_state
 from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, finite_values, is_equivalent,
                                             load_results, main_cases, median_of, ok_runs, primary_mode,
-                                            run_frameworks, same_host_runs, select)
+                                            run_frameworks, same_host_runs)
 
 MAX_SENTENCE = 200
 NO_RESULT = "No comparable runs recorded yet."
 TABLE_COLUMNS = ("framework", "per step vs scratchnet", "fixed cost per epoch", "parity", "fastest per epoch")
-
-
-def _comparable(res: Results, case: str) -> bool:
-    return is_equivalent(res, case) is not False and parity_state(res, case)[0] == "pass"
 
 
 def step_verdicts(rows: pd.DataFrame) -> tuple[int, int, int]:
@@ -53,9 +49,10 @@ def step_verdicts(rows: pd.DataFrame) -> tuple[int, int, int]:
 
 
 def _compared(res: Results) -> pd.DataFrame:
-    """``step_ratios`` on the comparable cases."""
+    """``step_ratios`` on the comparable cases: equivalent, parity check passed."""
     ratios = step_ratios(res)
-    return ratios[ratios["case"].map(lambda c: _comparable(res, c))] if len(ratios) else ratios
+    comparable = {c for c in main_cases(res) if is_equivalent(res, c) is not False and parity_state(res, c)[0] == "pass"}
+    return ratios[ratios["case"].isin(comparable)]
 
 
 def _versus(ratio: float) -> str:
@@ -69,18 +66,11 @@ def _versus(ratio: float) -> str:
 
 def fastest_per_epoch(res: Results) -> dict[str, tuple[int, int]]:
     """framework -> (cases where its median epoch is the shortest, cases it ran), primary mode."""
-    wins: dict[str, list[int]] = {}
-    timed = same_host_runs(res)  # one machine's runs per case
-    for case in main_cases(res):
-        runs = ok_runs(select(timed.runs, case=case, mode=primary_mode(res, case)))
-        medians = {fw: median_of(finite_values(select(runs, framework=fw)["seconds_per_epoch"]))
-                   for fw in run_frameworks(res)}
-        medians = {fw: m for fw, m in medians.items() if np.isfinite(m)}
-        for fw in medians:
-            wins.setdefault(fw, [0, 0])[1] += 1
-        if medians:
-            wins[min(medians, key=medians.get)][0] += 1
-    return {fw: (w, n) for fw, (w, n) in wins.items()}
+    runs = ok_runs(same_host_runs(res).runs)  # one machine's runs per case
+    runs = runs[runs["mode"] == runs["case"].map({case: primary_mode(res, case) for case in main_cases(res)})]
+    medians = runs.groupby(["case", "framework"], sort=False)["seconds_per_epoch"].median().dropna().unstack()
+    won, ran = medians.idxmin(axis=1).value_counts(), medians.notna().sum()
+    return {fw: (int(won.get(fw, 0)), int(ran[fw])) for fw in run_frameworks(res) if ran.get(fw, 0)}
 
 
 AGREE_TOL = 1e-6  # a case "agrees" when every seed's test MSE after epoch 1 is within this of scratchnet's

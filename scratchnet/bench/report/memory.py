@@ -30,13 +30,11 @@ MEMORY_HEADERS = ("Case", "Mode", "Framework", "Peak during fit", "Method", "Tra
 
 
 def _median(ok: pd.DataFrame, column: str) -> float:
-    return median_of(finite_values(ok[column])) if column in ok else float("nan")
+    return median_of(finite_values(ok[column]))
 
 
 def _methods(ok: pd.DataFrame) -> str:
-    if "memory_method" not in ok:
-        return NA
-    names = sorted({str(m) for m in ok["memory_method"] if isinstance(m, str) and m})
+    names = sorted(set(ok["memory_method"]) - {""})
     return ", ".join(names) or NA
 
 

@@ -36,11 +36,6 @@ def _model_check(res: Results) -> str:
             f"({', '.join(parts)})")
 
 
-def _compile_line(res: Results) -> str:
-    note = _compile_note(res)
-    return f"- {''.join(p if isinstance(p, str) else p[1] for p in note.parts)}\n" if note else ""
-
-
 def _machines_line(res: Results) -> str:
     """Runs per machine when there are several (a machine: host and CPU): timings are compared only
     within one, so a framework recorded on another machine alone gets no ratio."""
@@ -59,6 +54,7 @@ def notes_markdown(res: Results) -> str:
     """The NOTES.md text for ``res``."""
     cases = main_cases(res)
     states = [parity_state(res, c)[0] for c in cases]
+    note = _compile_note(res)
     return (
         "# Notes on this run\n\n"
         "Written by `scratchnet-bench report` from the tables beside it; every line is computed.\n\n"
@@ -69,4 +65,4 @@ def notes_markdown(res: Results) -> str:
         + f"- Parity gate (scratchnet against its Keras twin): {states.count('pass')} of {len(cases)} cases pass"
         f"{'' if states.count('pass') == len(cases) else ', ' + str(states.count('fail')) + ' fail'}.\n"
         f"- Cost model check (modelled against measured epoch time, medians over seeds): {_model_check(res)}.\n"
-        + _compile_line(res))
+        + (f"- {''.join(p if isinstance(p, str) else p[1] for p in note.parts)}\n" if note else ""))

@@ -74,10 +74,6 @@ FORMULA_NOTES: dict[tuple[str, str], str] = {
 }
 
 
-def _formula_note(fw: str, optimizer: str) -> str:
-    return FORMULA_NOTES.get((fw, optimizer)) or FORMULA_NOTES.get((fw, ""), "")
-
-
 def parity_mse_pairs(res: Results) -> pd.DataFrame:
     """Every contender's parity-mode test MSE against scratchnet's run of the same seed AT THE SAME EPOCH
     (``epochs.csv``, ok runs of the main cases): case, framework, optimizer, seed, epoch and
@@ -114,7 +110,7 @@ def agreement_blocks(res: Results) -> list[Block]:
     rows = agreement_rows(res)
     if not rows:
         return []
-    table = [(fw, opt or DASH, str(n_cases), str(n_pairs), fmt_sci(worst), _formula_note(fw, opt) or DASH)
+    table = [(fw, opt or DASH, str(n_cases), str(n_pairs), fmt_sci(worst), FORMULA_NOTES.get((fw, opt)) or FORMULA_NOTES.get((fw, ""), DASH))
              for fw, opt, n_cases, n_pairs, worst in rows]
     return [Heading(3, "Every contender against scratchnet in parity mode"),
             para("Same initial weights and batch order; the largest relative difference of the test MSE from "

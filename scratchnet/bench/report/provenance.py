@@ -63,8 +63,7 @@ def run_commits(res: Results) -> tuple[list[tuple[str, int]], int]:
     """([(commit, runs)], runs without one): the runs' ``git_commit`` column, oldest commit first
     (by its first ``started_at``); ([], n) when no run records one (tables older than the column)."""
     runs = res.runs
-    column = runs["git_commit"] if "git_commit" in runs.columns else pd.Series("", index=runs.index)
-    given = column.where(column.notna(), "").astype(str).str.strip()
+    given = runs["git_commit"]
     known = given != ""
     first = pd.DataFrame({"commit": given[known], "at": _started(runs)[known]})
     first = first.groupby("commit", sort=False)["at"].min()

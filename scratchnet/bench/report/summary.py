@@ -63,11 +63,6 @@ def _comparability(res: Results, case: str, state: str, fw: str, sizes: tuple[in
     return f"not comparable ({'parity failed' if state == 'fail' else 'parity not checked'})"
 
 
-def _status_cell(runs: pd.DataFrame) -> str:
-    counts = runs.loc[runs["status"] != "ok", "status"].value_counts()
-    return ", ".join(f"{counts[s]} {s}" for s in ordered(counts.index, STATUSES)) or "ok"
-
-
 def _speed_cells(res: Results, timed: Results, case: str, mode: str, fw: str) -> list[str]:
     """Ratios to scratchnet (time per epoch with CI, per step) on the case's main machine, and the parity cell."""
     of = lambda f, col: finite_values(ok_runs(select(timed.runs, case=case, mode=mode, framework=f))[col])  # noqa: E731
@@ -100,13 +95,15 @@ def _summary_row(res: Results, timed: Results, case: str, mode: str, fw: str, ru
     med = lambda col: median_of(finite_values(ok[col]))  # noqa: E731
     still, known = improving(ok)
     speed = _speed_cells(res, timed, case, mode, fw)
+    failed = runs.loc[runs["status"] != "ok", "status"].value_counts()
     capped = not ok.empty and timing_only(ok)  # stopped early on purpose: no comparable MSE or convergence
     mse = ["timing only"] * 2 if capped else [median_ci_cell(finite_values(ok["test_mse"])), fmt_mse(med("train_mse"))]
     return (*key, f"{len(ok)}/{len(runs)}", *mse, convergence_cell(ok), NA if capped else time_to_target_cell(ok),
             f"{still}/{known}" if known else NA, fmt_time(med("seconds_per_epoch")), speed[0],
             fmt_cost(med("seconds_per_step")), speed[1], fmt_cost(med("epoch_overhead_seconds")),
             fmt_time(med("first_epoch_seconds")), fmt_mib(med("peak_memory_mb")), execution_text(runs) or DASH,
-            speed[2], *_test_cells(res, case, mode, fw, ok), _status_cell(runs))
+            speed[2], *_test_cells(res, case, mode, fw, ok), ", ".join(f"{failed[s]} {s}" for s in ordered(
+                failed.index, STATUSES)) or "ok")
 
 
 def _answer(res: Results, rows: list[tuple[str, ...]]) -> str:

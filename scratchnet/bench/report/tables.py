@@ -179,11 +179,6 @@ def framework_order(names: Iterable[str]) -> list[str]:
             + sorted(present - set(PREFERRED_FRAMEWORKS)))
 
 
-def frameworks_of(res: Results) -> list[str]:
-    """The baseline pair plus every framework label present in runs.csv, in column order."""
-    return framework_order([*BASELINE_FRAMEWORKS, *res.runs["framework"]])
-
-
 def run_frameworks(res: Results) -> list[str]:
     """Only the framework labels present in runs.csv, in column order."""
     return framework_order(res.runs["framework"])
@@ -191,8 +186,7 @@ def run_frameworks(res: Results) -> list[str]:
 
 def primary_mode(res: Results, case: str) -> str:
     """The mode a case is summarised in: "parity" when it has parity runs, else its first mode."""
-    modes = modes_of(res, case)
-    return modes[0] if modes else ""
+    return (modes_of(res, case) or [""])[0]
 
 
 def modes_of(res: Results, case: str) -> list[str]:
@@ -249,7 +243,7 @@ def groups(res: Results) -> list[tuple[str, str, str, pd.DataFrame]]:
     out = []
     for case in case_order(res):
         for mode in modes_of(res, case) or [""]:
-            for fw in frameworks_of(res):
+            for fw in framework_order([*BASELINE_FRAMEWORKS, *res.runs["framework"]]):
                 runs = select(res.runs, case=case, mode=mode, framework=fw)
                 if len(runs) or fw in BASELINE_FRAMEWORKS:
                     out.append((case, mode, fw, runs))
