@@ -21,12 +21,11 @@ from scratchnet.bench.report.formatting import (DASH, NA, fmt_cost, fmt_interval
 from scratchnet.bench.report.missing import FAILED_STATUSES
 from scratchnet.bench.report.parity_table import parity_state
 from scratchnet.bench.report.stats import MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, median_ci, ratio_ci, ratio_of_medians
-from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, execution_text, finite_values, groups,
+from scratchnet.bench.report.tables import (PARITY_TWINS, REFERENCE_FRAMEWORK, Results, execution_text, finite_values, groups,
                                             is_equivalent, median_of, ok_runs, ordered, run_frameworks,
                                             same_host_runs, select, timing_only)
 from scratchnet.bench.store.schema import STATUSES
 
-PARITY_TWINS = ("keras", "tf-loop", "keras-default")  # Keras' arithmetic in Keras' order: same numbers in parity mode
 SUMMARY_HEADERS = (
     "Case", "Mode", "Framework", "Runs ok", "Test MSE median [95% CI]", "Train MSE median",
     "Epochs to target (converged/ok)", "Time to target", "Still improving", "Time per epoch",

@@ -170,6 +170,7 @@ PREFERRED_FRAMEWORKS = ("scratchnet", "keras", "tf-loop", "torch", "keras-defaul
 # Always listed (as "not run" where absent): the pair the suite exists to compare.
 BASELINE_FRAMEWORKS = ("scratchnet", "keras")
 REFERENCE_FRAMEWORK = "scratchnet"
+PARITY_TWINS = ("keras", "tf-loop", "keras-default")  # Keras' arithmetic in Keras' order: same numbers in parity mode
 
 
 def framework_order(names: Iterable[str]) -> list[str]:
