@@ -80,7 +80,8 @@ def build_report(results_dir: str | Path = "results",
     _unique("figures", [image.name for image in images])
     _unique("detail tables", [table.csv for table in tables])
     figures = _write_folder(target / "figures", {image.name: image.png for image in images}, "*.png")
-    _write_folder(target / "tables", {t.csv: pd.DataFrame(list(t.rows), columns=list(t.headers)).to_csv(index=False).encode() for t in tables}, "*.csv")
+    csv = {t.csv: pd.DataFrame(list(t.rows), columns=list(t.headers)).to_csv(index=False).encode() for t in tables}
+    _write_folder(target / "tables", csv, "*.csv")
     markdown_path, html_path = target / "REPORT.md", target / "report.html"
     write_atomic(target / "NOTES.md", notes_markdown(res).encode("utf-8"))
     write_atomic(markdown_path, render_markdown(blocks).encode("utf-8"))

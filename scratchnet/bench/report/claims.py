@@ -27,7 +27,8 @@ from matplotlib.figure import Figure
 from scratchnet.bench.cases import claims as cl
 from scratchnet.bench.cases.grid import parse_name, variant_name
 from scratchnet.bench.cases.probes import parse_probes
-from scratchnet.bench.report.blocks import Block, Bullets, Collapsed, Heading, Image, Table, kv, para, section, table_block
+from scratchnet.bench.report.blocks import (Block, Bullets, Collapsed, Heading, Image, Table, kv, para, section,
+                                            table_block)
 from scratchnet.bench.report.formatting import DASH
 from scratchnet.bench.report.plotting import framework_color, png
 from scratchnet.bench.report.stats import median_ci
@@ -179,10 +180,8 @@ def _open_settings(claims: Sequence[cl.Claim]) -> list[Block]:
     blocks: list[Block] = []
     for post in dict.fromkeys(c.post for c in claims):
         mine = [c for c in claims if c.post == post]
-        blocks += [
-            Heading(3, f"Post: {post}"),
-            Bullets(tuple(kv(c.key, f"{c.section}: {c.text} (case {', '.join(c.cases)})") for c in mine)),
-        ]
+        blocks += [Heading(3, f"Post: {post}"),
+                   Bullets(tuple(kv(c.key, f"{c.section}: {c.text} (case {', '.join(c.cases)})") for c in mine))]
         settings = [(c.key, s.setting, s.chosen, s.why) for c in mine for s in c.open_settings]
         if settings:
             blocks.append(table_block(("Claim", "Left open by the post", "The suite chose", "Why"), settings))

@@ -1,16 +1,10 @@
-"""The order of the report: one explicit list of section builders.
+"""The order of the report: one explicit list of section builders, ``compose(res)`` their blocks in order.
 
-A section builder is any ``Callable[[Results], list[Block]]`` whose blocks start with a level-2
-``Heading`` and, but for the headline, the section's one-line ``Answer`` (``blocks.section``): the
-question its heading asks, answered from the same numbers as its table, at most ``MAX_ANSWER``
-characters. ``SECTIONS`` is the report, top to bottom: first the answer (title, headline, summary
-figure and table, costs, tutorial claims, figures), then the details, each wrapped in ``folded``
-(a ``<details>`` element in HTML with the answer on its summary line; in markdown the answer stays
-above the fold). ``compose(res)`` concatenates their blocks.
-
-To add a section: write its builder in a module of this package and add one line to ``SECTIONS``
-(``folded(my_blocks),`` for a detail). A builder may return ``Image`` blocks; ``build_report``
-writes each to ``figures/<name>`` (names must be unique across the report).
+A section builder is any ``Callable[[Results], list[Block]]`` whose blocks open with a level-2 heading and,
+but for the headline, the section's one-line answer (``blocks.section``, at most ``MAX_ANSWER``
+characters, computed from the section's own numbers). First the answer (title, headline, summary figure
+and table, costs, claims, figures), then the details, each ``folded`` (``<details>`` in HTML, its answer
+on the summary line). To add a section: its builder in a module here, one line in ``SECTIONS``.
 """
 from __future__ import annotations
 

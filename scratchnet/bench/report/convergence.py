@@ -40,7 +40,7 @@ def convergence_cell(ok: pd.DataFrame) -> str:
         return NA
     if timing_only(ok):
         return f"timing only ({ok['epochs_run'].max():g} of {ok['epochs'].max():g} epochs)"
-    return targets.convergence_text(pd.to_numeric(ok["convergence_epoch"], errors="coerce"), _budget(ok))
+    return targets.convergence_text(ok["convergence_epoch"], _budget(ok))
 
 
 def compact_convergence_cell(ok: pd.DataFrame) -> str:
@@ -49,7 +49,7 @@ def compact_convergence_cell(ok: pd.DataFrame) -> str:
     (at most half the seeds reached the target within it)."""
     if ok.empty:
         return NA
-    conv = pd.to_numeric(ok["convergence_epoch"], errors="coerce")
+    conv = ok["convergence_epoch"]
     k, n = int(np.isfinite(conv).sum()), len(ok)
     median = metrics.censored_median(conv.tolist())
     if median is None:
@@ -62,7 +62,7 @@ def time_to_target_cell(ok: pd.DataFrame) -> str:
     """Censored median seconds to the shared target of one group's ok runs."""
     if ok.empty:
         return NA
-    median = metrics.censored_median(pd.to_numeric(ok["seconds_to_target"], errors="coerce").tolist())
+    median = metrics.censored_median(ok["seconds_to_target"].tolist())
     return fmt_time(median) if median is not None else "not reached by half"
 
 
@@ -71,19 +71,13 @@ def improving(ok: pd.DataFrame) -> tuple[int, int]:
     return sum(bool(v) for v in flags), len(flags)
 
 
-def _how(row: pd.Series) -> str:
-    if row["target_rule"] == "declared":
-        return "declared by the case"
-    if row["target_rule"] == "derived":
-        return f"derived: largest framework median final test loss ({row['from_runs']})"
-    return "none: no ok run over the full budget"
-
-
 def _target_rows(res: Results) -> list[tuple[str, ...]]:
     table = targets.case_targets(res.runs, targets.declared_targets(res.cases))
     order = {case: i for i, case in enumerate(case_order(res))}
     table = table.assign(_o=table["case"].map(order)).sort_values(["_o", "mode"], kind="stable")
-    return [(r["case"], mode_label(r["mode"]), fmt_mse(r["target_loss"]), _how(r),
+    how = {"declared": "declared by the case", "derived": "derived: largest framework median final test loss"}
+    return [(r["case"], mode_label(r["mode"]), fmt_mse(r["target_loss"]), how.get(r["target_rule"], "none: no ok run "
+             "over the full budget") + (f" ({r['from_runs']})" if r["target_rule"] == "derived" else ""),
              f"{r['budget_epochs']:g}" if math.isfinite(r["budget_epochs"]) else NA)
             for _, r in table.iterrows()]
 
@@ -151,12 +145,9 @@ def _answer(res: Results) -> str:
         runs = ok_runs(select(res.runs, case=case, mode="parity"))
         medians = {metrics.censored_median(pd.to_numeric(g["convergence_epoch"], errors="coerce").tolist())
                    for _, g in runs.groupby("framework") if not timing_only(g)}
-        cases += bool(medians)
-        same += len(medians) == 1
-    if not cases:
-        return "No parity-mode run to compare convergence epochs across frameworks."
-    return (f"In parity mode every framework reaches the shared target loss at the same median epoch "
-            f"in {same} of {cases} cases.")
+        cases, same = cases + bool(medians), same + (len(medians) == 1)
+    return (f"In parity mode every framework reaches the shared target loss at the same median epoch in {same} of "
+            f"{cases} cases." if cases else "No parity-mode run to compare convergence epochs across frameworks.")
 
 
 def convergence_blocks(res: Results) -> list[Block]:

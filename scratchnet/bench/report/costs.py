@@ -60,7 +60,8 @@ def case_costs(res: Results, every_mode: bool = False) -> pd.DataFrame:
     table["model_error"] = table["predicted_seconds_per_epoch"] / table["seconds_per_epoch"] - 1.0
     # case, framework and mode order; one mode per case and framework: the first (primary) one it has runs in
     pairs = {pair: i for i, pair in enumerate((c, f) for c in main_cases(res) for f in run_frameworks(res))}
-    order = [(pairs[c, f], modes_of(res, c).index(m)) for c, f, m in zip(table["case"], table["framework"], table["mode"])]
+    order = [(pairs[c, f], modes_of(res, c).index(m))
+             for c, f, m in zip(table["case"], table["framework"], table["mode"])]
     table = table.iloc[sorted(range(len(table)), key=order.__getitem__)]
     table = table if every_mode else table.drop_duplicates(["case", "framework"])
     return table[list(CASE_COST_COLUMNS)].reset_index(drop=True)

@@ -15,7 +15,8 @@ from scratchnet.bench.report.blocks import Block, Collapsed, Image, para, sectio
 from scratchnet.bench.report.formatting import fmt_sci, mode_label
 from scratchnet.bench.report.headline_text import AGREE_TOL, agreeing_cases
 from scratchnet.bench.report.plotting import MODE_STYLES, framework_color, png
-from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, Results, case_order, epoch_table, modes_of, run_frameworks, select
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, case_order, epoch_table, modes_of,
+                                            run_frameworks, select)
 
 CASES_PER_FIGURE = 6
 GRID_COLUMNS = 3

@@ -28,13 +28,10 @@ def _verdict(runs: pd.DataFrame) -> str:
 
 
 def _note(runs: pd.DataFrame) -> str:
-    messages = [str(m) for m in runs.get("foreign_parity_message", []) if str(m).strip() not in ("", "nan")]
-    if messages:
-        return messages[0]
-    unsupported = runs[runs["status"] == "unsupported"]
-    if len(unsupported):
-        return f"unsupported: {unsupported['message'].iloc[0]}"
-    return ""
+    """Where the lockstep check parted, else why the network was unsupported, else ""."""
+    messages = runs.loc[runs["foreign_parity_message"] != "", "foreign_parity_message"]
+    unsupported = runs.loc[runs["status"] == "unsupported", "message"]
+    return messages.iloc[0] if len(messages) else f"unsupported: {unsupported.iloc[0]}" if len(unsupported) else ""
 
 
 def foreign_blocks(res: Results) -> list[Block]:

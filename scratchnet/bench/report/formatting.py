@@ -1,7 +1,5 @@
-"""Turn numbers into the report's cell text.
-
-Every formatter returns ``NA`` ("n/a") for a non-finite value and never raises;
-times get a unit (µs, ms, s), ratios a "×", memory "MiB".
+"""Turn numbers into the report's cell text: ``NA`` ("n/a") for a non-finite value, never an exception;
+times with a unit (µs, ms, s), ratios with "×", memory in B, KiB or MiB; 3 significant digits for timings.
 """
 from __future__ import annotations
 

@@ -41,15 +41,9 @@ def _value_order(values: list[str]) -> tuple[list[str], bool]:
 
 def _grid_runs(res: Results) -> pd.DataFrame:
     runs = ok_runs(res.runs)
-    keys = _keys(runs)
-    if not keys:
-        return pd.DataFrame()
-    varied = runs[[f"{PREFIX}{k}" for k in keys]].fillna("").astype(str).ne("").any(axis=1)
-    out = runs[varied].copy()
-    out[METRIC] = pd.to_numeric(out[METRIC], errors="coerce")
-    for k in keys:
-        out[f"{PREFIX}{k}"] = out[f"{PREFIX}{k}"].fillna("").astype(str)
-    return out
+    columns = [f"{PREFIX}{k}" for k in _keys(runs)]  # grid_<key>: columns beyond the schema, text ("" unset)
+    runs = runs.assign(**{c: runs[c].fillna("").astype(str) for c in columns})
+    return runs[runs[columns].ne("").any(axis=1)] if columns else pd.DataFrame()
 
 
 def _figure(sub: pd.DataFrame, base: str, key: str, others: list[str], fws: list[str]) -> tuple[bytes, list]:
@@ -71,7 +65,8 @@ def _figure(sub: pd.DataFrame, base: str, key: str, others: list[str], fws: list
             label = fw + (f" ({fixed})" if fixed else "")
             ax.plot(xs, medians, marker="o", color=framework_color(fw, fws), linestyle=STYLES[gi % len(STYLES)],
                     label=label)
-            rows.extend((base, fixed or "–", fw, f"{key}={v}", str(n), fmt_mse(m)) for v, n, m in zip(values, counts, medians))
+            rows.extend((base, fixed or "–", fw, f"{key}={v}", str(n), fmt_mse(m))
+                        for v, n, m in zip(values, counts, medians))
     if numeric and min(xs) > 0 and max(xs) / min(xs) >= 10:
         ax.set_xscale("log")
     ax.set_xticks(xs, values)  # the grid's own values, as written in the variant names

@@ -9,6 +9,8 @@ Each is a section builder: ``Results -> list[Block]``. Nothing here reads the cl
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from typing import Any
 
 import pandas as pd
@@ -173,14 +175,9 @@ def definition_blocks(res: Results) -> list[Block]:  # noqa: ARG001 (section bui
 
 
 def short_text(text: str, limit: int) -> str:
-    """The first clause of ``text`` (up to "; " or ". "), cut at a word within ``limit``."""
-    text = " ".join(str(text).split())
-    for stop in ("; ", ". "):
-        text = text.split(stop)[0]
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:-") + "…"
+    """The first clause of ``text`` (up to "; " or ". "), cut at a word within ``limit`` characters."""
+    short = textwrap.shorten(re.split(r"; |\. ", " ".join(str(text).split()))[0], limit, placeholder="…")
+    return re.sub(r"[,;:-]+…$", "…", short)
 
 
 def case_blocks(res: Results) -> list[Block]:

@@ -27,9 +27,8 @@ from scratchnet.bench.report.costs import case_costs, step_ratios
 from scratchnet.bench.report.formatting import DASH, fmt_ratio, fmt_time
 from scratchnet.bench.report.missing import FAILED_STATUSES, MISSING_TITLE
 from scratchnet.bench.report.parity_table import parity_mse_pairs, parity_state
-from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, finite_values, is_equivalent,
-                                            load_results, main_cases, median_of, ok_runs, primary_mode,
-                                            run_frameworks, same_host_runs)
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, is_equivalent, load_results, main_cases,
+                                            ok_runs, primary_mode, run_frameworks, same_host_runs)
 
 MAX_SENTENCE = 200
 NO_RESULT = "No comparable runs recorded yet."
@@ -51,7 +50,8 @@ def step_verdicts(rows: pd.DataFrame) -> tuple[int, int, int]:
 def _compared(res: Results) -> pd.DataFrame:
     """``step_ratios`` on the comparable cases: equivalent, parity check passed."""
     ratios = step_ratios(res)
-    comparable = {c for c in main_cases(res) if is_equivalent(res, c) is not False and parity_state(res, c)[0] == "pass"}
+    comparable = {c for c in main_cases(res)
+                  if is_equivalent(res, c) is not False and parity_state(res, c)[0] == "pass"}
     return ratios[ratios["case"].isin(comparable)]
 
 
@@ -98,8 +98,8 @@ def _parity_cell(res: Results, fw: str) -> str:
 
 def headline_table(res: Results) -> pd.DataFrame:
     """One row per framework (module docstring), as text, columns ``TABLE_COLUMNS``."""
-    ratios, costs = _compared(res), case_costs(res)
-    wins = fastest_per_epoch(res)
+    ratios, wins = _compared(res), fastest_per_epoch(res)
+    fixed = case_costs(res).groupby("framework")["epoch_overhead_seconds"].median()
     rows = []
     for fw in run_frameworks(res):
         if fw not in wins:
@@ -107,9 +107,8 @@ def headline_table(res: Results) -> pd.DataFrame:
         mine = ratios[(ratios["framework"] == fw) & ratios["step_dominated"]] if len(ratios) else ratios
         step = "—" if fw == REFERENCE_FRAMEWORK else (
             f"{_versus(float(np.median(mine['step_ratio'])))} ({len(mine)} cases)" if len(mine) else DASH)
-        fixed = median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
         won, ran = wins[fw]
-        rows.append((fw, step, fmt_time(fixed), _parity_cell(res, fw), f"{won} of {ran} cases"))
+        rows.append((fw, step, fmt_time(fixed.get(fw, np.nan)), _parity_cell(res, fw), f"{won} of {ran} cases"))
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
@@ -142,15 +141,14 @@ def _speed_sentences(res: Results, ratios: pd.DataFrame) -> list[str]:
     keras = dom[dom["framework"] == "keras"]
     if len(keras):
         out.append(_pair_sentence("keras", keras))
-    costs = case_costs(res)
-    fixed = {fw: median_of(finite_values(costs.loc[costs["framework"] == fw, "epoch_overhead_seconds"]))
-             for fw in ("keras", REFERENCE_FRAMEWORK)}
+    fixed = case_costs(res).groupby("framework")["epoch_overhead_seconds"].median()
     tiny = ratios[(ratios["framework"] == "keras") & ~ratios["step_dominated"]]
-    if len(tiny) and np.isfinite(fixed["keras"]):
+    if len(tiny) and np.isfinite(fixed.get("keras", np.nan)):
         e = float(np.median(tiny["epoch_ratio"]))
         faster = f"{REFERENCE_FRAMEWORK} is {fmt_ratio(e)} faster" if e >= 1 else f"Keras is {fmt_ratio(1 / e)} faster"
         out.append(f"Keras pays {fmt_time(fixed['keras'])} per epoch before its first step "
-                   f"({REFERENCE_FRAMEWORK} {fmt_time(fixed[REFERENCE_FRAMEWORK])}): on the {len(tiny)} cases where "
+                   f"({REFERENCE_FRAMEWORK} {fmt_time(fixed.get(REFERENCE_FRAMEWORK, np.nan))}): "
+                   f"on the {len(tiny)} cases where "
                    f"that dominates, {faster} per epoch (median).")
     medians = {fw: float(np.median(g["step_ratio"])) for fw, g in dom.groupby("framework")}
     if medians:
@@ -166,7 +164,8 @@ def headline_markdown(res: Results) -> str:
     if _compared(res).empty:
         return " ".join([NO_RESULT, *sentences])
     table = headline_table(res)
-    return markdown_table(Table(tuple(table.columns), tuple(table.itertuples(index=False)))) + "\n\n" + " ".join(sentences)
+    table = markdown_table(Table(tuple(table.columns), tuple(table.itertuples(index=False))))
+    return table + "\n\n" + " ".join(sentences)
 
 
 def headline(results_dir: str | Path = "results") -> str:

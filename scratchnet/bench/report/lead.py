@@ -102,23 +102,19 @@ def summary_figure(res: Results) -> Image | None:
     ratios = ratios[ratios["step_ratio"] > 0]
     if ratios.empty:
         return None
-    passed = {case: parity_state(res, case)[0] == "pass" for case in set(ratios["case"])}
-    points = [(r.case, r.framework, r.step_ratio, r.ci_low, r.ci_high, passed[r.case], r.step_dominated)
-              for r in ratios.itertuples()]
-    cases = list(dict.fromkeys(p[0] for p in points))
-    fws = list(dict.fromkeys(p[1] for p in points))
+    cases, fws = list(dict.fromkeys(ratios["case"])), list(dict.fromkeys(ratios["framework"]))
     # narrow and about as tall as the table beside it (one row per case), so the two sit side by side
     fig = Figure(figsize=(2.9, 1.2 + 0.13 * len(cases) * max(1, len(fws)) ** 0.5))
     ax = fig.add_subplot()
     step = 0.6 / max(1, len(fws))
-    fixed_cost = {case for case, *_, dominated in points if not dominated}
-    for case, fw, ratio, lo, hi, passed, _ in points:
-        y = cases.index(case) + (fws.index(fw) - (len(fws) - 1) / 2) * step
-        color = framework_color(fw, fws)
-        if np.isfinite(lo) and np.isfinite(hi) and lo > 0:
-            ax.hlines(y, lo, hi, color=color, linewidth=1.6)
-        ax.plot(ratio, y, framework_marker(fw), color=color, markersize=6,
-                markerfacecolor=color if passed else "white", markeredgewidth=1.4)
+    fixed_cost = set(ratios.loc[~ratios["step_dominated"], "case"])
+    for r in ratios.itertuples():
+        y = cases.index(r.case) + (fws.index(r.framework) - (len(fws) - 1) / 2) * step
+        color = framework_color(r.framework, fws)
+        if np.isfinite(r.ci_low) and np.isfinite(r.ci_high) and r.ci_low > 0:
+            ax.hlines(y, r.ci_low, r.ci_high, color=color, linewidth=1.6)
+        ax.plot(r.step_ratio, y, framework_marker(r.framework), color=color, markersize=6, markeredgewidth=1.4,
+                markerfacecolor=color if parity_state(res, r.case)[0] == "pass" else "white")
     for fw in fws:
         ax.plot([], [], framework_marker(fw), color=framework_color(fw, fws),
                 label=f"{fw} / {REFERENCE_FRAMEWORK}")

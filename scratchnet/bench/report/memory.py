@@ -33,11 +33,6 @@ def _median(ok: pd.DataFrame, column: str) -> float:
     return median_of(finite_values(ok[column]))
 
 
-def _methods(ok: pd.DataFrame) -> str:
-    names = sorted(set(ok["memory_method"]) - {""})
-    return ", ".join(names) or NA
-
-
 def _ratio(a: float, b: float) -> str:
     return fmt_ratio(a / b) if np.isfinite(a) and np.isfinite(b) and b > 0 else NA
 
@@ -45,7 +40,8 @@ def _ratio(a: float, b: float) -> str:
 def _row(case: str, mode: str, fw: str, runs: pd.DataFrame) -> tuple[str, ...]:
     ok = ok_runs(runs)
     peak, traced, floor = (_median(ok, c) for c in ("peak_memory_mb", "tracemalloc_peak_mb", "memory_floor_mb"))
-    return (case, mode, fw, fmt_mib(peak), _methods(ok), fmt_mib(traced), fmt_mib(floor),
+    return (case, mode, fw, fmt_mib(peak), ", ".join(sorted(set(ok["memory_method"]) - {""})) or NA,
+            fmt_mib(traced), fmt_mib(floor),
             _ratio(peak, floor), _ratio(traced, floor))
 
 

@@ -6,7 +6,6 @@ rewritten byte for byte with the report.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from scratchnet.bench.report.costs import MODEL_TOLERANCE, _compile_note, case_costs
 from scratchnet.bench.report.header import _concurrency_line, machine_line, runs_line
@@ -17,35 +16,27 @@ from scratchnet.bench.report.tables import Results, main_cases
 
 def _span(res: Results) -> str:
     stamps = _started(res.runs).dropna()
-    if stamps.empty:
-        return "unknown"
-    first, last = stamps.min(), stamps.max()
-    return f"{first.strftime('%Y-%m-%d %H:%M')} to {last.strftime('%Y-%m-%d %H:%M')} UTC"
+    return f"{stamps.min():%Y-%m-%d %H:%M} to {stamps.max():%Y-%m-%d %H:%M} UTC" if len(stamps) else "unknown"
 
 
 def _model_check(res: Results) -> str:
     checked = case_costs(res, every_mode=True)
     if checked.empty:
         return "no cost model recorded"
-    parts = []
-    for fw, rows in checked.groupby("framework", sort=False):
-        errors = np.abs(rows["model_error"].to_numpy(dtype=float))
-        parts.append(f"{fw} {int(np.sum(errors <= MODEL_TOLERANCE))} of {errors.size}")
-    within = int(np.sum(np.abs(checked["model_error"].to_numpy(dtype=float)) <= MODEL_TOLERANCE))
-    return (f"{within} of {len(checked)} (case, framework, mode) groups within {MODEL_TOLERANCE:.0%} "
-            f"({', '.join(parts)})")
+    fits = (checked["model_error"].abs() <= MODEL_TOLERANCE).groupby(checked["framework"], sort=False)
+    fits = fits.agg(["sum", "size"])
+    parts = ", ".join(f"{fw} {int(r['sum'])} of {int(r['size'])}" for fw, r in fits.iterrows())
+    return (f"{int(fits['sum'].sum())} of {len(checked)} (case, framework, mode) groups within {MODEL_TOLERANCE:.0%} "
+            f"({parts})")
 
 
 def _machines_line(res: Results) -> str:
     """Runs per machine when there are several (a machine: host and CPU): timings are compared only
     within one, so a framework recorded on another machine alone gets no ratio."""
-    machines = res.runs["host"].fillna("").astype(str)
-    if machines.nunique() <= 1:
+    if res.runs["host"].nunique() <= 1:
         return ""
-    parts = []
-    for machine, runs in res.runs.groupby(machines, sort=False):
-        fws = ", ".join(dict.fromkeys(runs["framework"]))
-        parts.append(f"{machine}: {len(runs)} runs ({fws})")
+    parts = [f"{machine}: {len(runs)} runs ({', '.join(dict.fromkeys(runs['framework']))})"
+             for machine, runs in res.runs.groupby("host", sort=False)]
     return ("- Machines: " + "; ".join(parts) + ". Timings are compared only within one machine: a case's "
             "ratios use the machine with most of its runs.\n")
 

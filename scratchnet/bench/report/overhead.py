@@ -5,11 +5,11 @@ share (the epoch's matrix products alone over scratchnet's epoch); cases without
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from scratchnet.bench.report.blocks import Block, para, section, table_block
 from scratchnet.bench.report.formatting import NA, fmt_int, fmt_ratio, fmt_time
-from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, case_order, finite_values,
-    median_of, ok_runs, select)
+from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, Results, case_order, ok_runs, select
 
 _DEFINITION = (
     "Framework tax: scratchnet's epoch time divided by the epoch time of a minimal hand-written "
@@ -26,30 +26,22 @@ def _share(x: float) -> str:
 
 def overhead_rows(res: Results) -> tuple[list[tuple[str, ...]], list[str]]:
     """(table rows, cases with scratchnet runs but no overhead figure)."""
-    rows, missing = [], []
     runs = ok_runs(select(res.runs, framework=REFERENCE_FRAMEWORK))
-    for case in case_order(res):
-        of_case = select(runs, case=case)
-        if of_case.empty:
-            continue
-        tax = finite_values(of_case["framework_tax"])
-        if not tax.size:
-            missing.append(case)
-            continue
-        rows.append((
-            case, fmt_int(tax.size),
-            fmt_time(median_of(finite_values(of_case["tax_seconds_per_epoch"]))),
-            fmt_time(median_of(finite_values(of_case["reference_seconds_per_epoch"]))),
-            fmt_ratio(median_of(tax)), f"{fmt_ratio(tax.min())}–{fmt_ratio(tax.max())}",
-            _share(median_of(finite_values(of_case["gemm_share"]))),
-        ))
-    return rows, missing
+    tax = runs.groupby("case")["framework_tax"]
+    stats = pd.DataFrame({"n": tax.count(), "tax": tax.median(), "lo": tax.min(), "hi": tax.max(),
+                          **runs.groupby("case")[["tax_seconds_per_epoch", "reference_seconds_per_epoch",
+                                                  "gemm_share"]].median()})
+    stats = stats.reindex([case for case in case_order(res) if case in stats.index])
+    rows = [(case, fmt_int(r.n), fmt_time(r.tax_seconds_per_epoch), fmt_time(r.reference_seconds_per_epoch),
+             fmt_ratio(r.tax), f"{fmt_ratio(r.lo)}–{fmt_ratio(r.hi)}", _share(r.gemm_share))
+            for case, r in stats[stats["n"] > 0].iterrows()]
+    return rows, list(stats.index[stats["n"] == 0])
 
 
 def overhead_blocks(res: Results) -> list[Block]:
     rows, missing = overhead_rows(res)
-    taxes = [finite_values(g["framework_tax"]) for _, g in ok_runs(select(res.runs, framework=REFERENCE_FRAMEWORK)).groupby("case")]
-    taxes = np.array([median_of(t) for t in taxes if t.size])
+    taxes = ok_runs(select(res.runs, framework=REFERENCE_FRAMEWORK)).groupby("case")["framework_tax"].median()
+    taxes = taxes.dropna().to_numpy()
     answer = (f"{REFERENCE_FRAMEWORK}'s epoch takes {fmt_ratio(float(np.median(taxes)))} the time of a bare NumPy "
               f"loop of the same maths (median of {taxes.size} cases; {fmt_ratio(taxes.min())} to "
               f"{fmt_ratio(taxes.max())})." if taxes.size else

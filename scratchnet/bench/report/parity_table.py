@@ -110,7 +110,8 @@ def agreement_blocks(res: Results) -> list[Block]:
     rows = agreement_rows(res)
     if not rows:
         return []
-    table = [(fw, opt or DASH, str(n_cases), str(n_pairs), fmt_sci(worst), FORMULA_NOTES.get((fw, opt)) or FORMULA_NOTES.get((fw, ""), DASH))
+    table = [(fw, opt or DASH, str(n_cases), str(n_pairs), fmt_sci(worst),
+              FORMULA_NOTES.get((fw, opt)) or FORMULA_NOTES.get((fw, ""), DASH))
              for fw, opt, n_cases, n_pairs, worst in rows]
     return [Heading(3, "Every contender against scratchnet in parity mode"),
             para("Same initial weights and batch order; the largest relative difference of the test MSE from "

@@ -62,14 +62,12 @@ def _short(commit: str) -> str:
 def run_commits(res: Results) -> tuple[list[tuple[str, int]], int]:
     """([(commit, runs)], runs without one): the runs' ``git_commit`` column, oldest commit first
     (by its first ``started_at``); ([], n) when no run records one (tables older than the column)."""
-    runs = res.runs
-    given = runs["git_commit"]
+    given = res.runs["git_commit"]
     known = given != ""
-    first = pd.DataFrame({"commit": given[known], "at": _started(runs)[known]})
-    first = first.groupby("commit", sort=False)["at"].min()
+    first = _started(res.runs)[known].groupby(given[known], sort=False).min().sort_values(na_position="last",
+                                                                                          kind="stable")
     counts = given[known].value_counts()
-    return ([(c, int(counts[c])) for c in first.sort_values(na_position="last", kind="stable").index],
-            int((~known).sum()))
+    return [(c, int(counts[c])) for c in first.index], int((~known).sum())
 
 
 def git_text(res: Results, *, short: bool = False) -> str:

@@ -22,15 +22,8 @@ def _md_escape(text: str) -> str:
 
 
 def _md_parts(parts: Iterable[Part]) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(_md_escape(part))
-        elif part[0] == "code":
-            out.append(f"`{part[1]}`")
-        else:
-            out.append(f"**{_md_escape(part[1])}**")
-    return "".join(out)
+    return "".join(_md_escape(p) if isinstance(p, str) else f"`{p[1]}`" if p[0] == "code"
+                   else f"**{_md_escape(p[1])}**" for p in parts)
 
 
 def markdown_table(table: Table) -> str:
@@ -109,14 +102,9 @@ def _slug(text: str) -> str:
 
 
 def _html_parts(parts: Iterable[Part]) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(html.escape(part))
-        else:
-            tag = "code" if part[0] == "code" else "strong"
-            out.append(f"<{tag}>{html.escape(part[1])}</{tag}>")
-    return "".join(out)
+    tag = {"code": "code", "b": "strong"}
+    return "".join(html.escape(p) if isinstance(p, str) else f"<{tag[p[0]]}>{html.escape(p[1])}</{tag[p[0]]}>"
+                   for p in parts)
 
 
 def _html_table(table: Table) -> str:

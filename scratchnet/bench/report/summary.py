@@ -6,8 +6,8 @@ were still improving, time per epoch and its ratio to scratchnet's (bootstrap CI
 case's main machine only), the cost model's two parts (cost per step and its ratio, fixed cost per
 epoch; ``report.costs``), first epoch, peak memory, how the framework executed, the parity state
 and whether a ratio is comparable (parity passed, case equivalent), and the test MSE against
-scratchnet's (Mann-Whitney U for the verdict, Welch's t shown) where the two runs can differ
-(``runs_differ``). The table is a detail table: ``tables/summary.csv``.
+scratchnet's (Mann-Whitney U for the verdict, Welch's t shown) where the two runs can differ (not the
+Keras twins in parity mode: the same numbers by construction). A detail table: ``tables/summary.csv``.
 """
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from scratchnet.bench.report.formatting import (DASH, NA, fmt_cost, fmt_interval
                                                 fmt_ratio, fmt_sci, fmt_time, mode_label)
 from scratchnet.bench.report.missing import FAILED_STATUSES
 from scratchnet.bench.report.parity_table import parity_state
-from scratchnet.bench.report.stats import MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, median_ci, ratio_ci, ratio_of_medians
-from scratchnet.bench.report.tables import (PARITY_TWINS, REFERENCE_FRAMEWORK, Results, execution_text, finite_values, groups,
-                                            is_equivalent, median_of, ok_runs, ordered, run_frameworks,
-                                            same_host_runs, select, timing_only)
+from scratchnet.bench.report.stats import (MIN_RUNS_FOR_TEST, N_RESAMPLES, compare_mse, median_ci, ratio_ci,
+                                           ratio_of_medians)
+from scratchnet.bench.report.tables import (PARITY_TWINS, REFERENCE_FRAMEWORK, Results, execution_text,
+                                            finite_values, groups, is_equivalent, median_of, ok_runs, ordered,
+                                            run_frameworks, same_host_runs, select, timing_only)
 from scratchnet.bench.store.schema import STATUSES
 
 SUMMARY_HEADERS = (
@@ -41,13 +42,6 @@ def median_ci_cell(values: np.ndarray) -> str:
         return f"{fmt_mse(values[0])} (CI n/a)"
     lo, hi = median_ci(values)
     return f"{fmt_mse(median_of(values))} {fmt_interval(lo, hi, fmt_mse)}"
-
-
-def runs_differ(mode: str, fw: str) -> bool:
-    """Whether scratchnet's and ``fw``'s runs can differ in ``mode``: in parity mode the Keras twins
-    start from the same weights and batch order and compute the same numbers (what the parity check
-    verifies), so a test of their MSE says nothing; every other pair is tested."""
-    return not (mode == "parity" and fw in PARITY_TWINS)
 
 
 def _comparability(res: Results, case: str, state: str, fw: str, sizes: tuple[int, int]) -> str:
@@ -79,7 +73,7 @@ def _test_cells(res: Results, case: str, mode: str, fw: str, ok: pd.DataFrame) -
     """Mann-Whitney U p, Welch p and the verdict of the test MSE against scratchnet's, where runs can differ."""
     if fw == REFERENCE_FRAMEWORK or ok.empty or timing_only(ok):
         return [DASH, DASH, DASH]
-    if not runs_differ(mode, fw):
+    if mode == "parity" and fw in PARITY_TWINS:  # same weights, batch order and maths: the parity check's subject
         return [DASH, DASH, "not tested: the same maths (parity twin)"]
     sn = finite_values(ok_runs(select(res.runs, case=case, mode=mode, framework=REFERENCE_FRAMEWORK))["test_mse"])
     p_mwu, p_welch, verdict = compare_mse(sn, finite_values(ok["test_mse"]))

@@ -127,9 +127,13 @@ def _load_runs(directory: Path) -> pd.DataFrame:
 def read_results(directory: Path) -> Results:
     """The results directory's tables (module docstring)."""
     runs, problems = _load_runs(directory), []
-    table = lambda name, columns, text, flags=(): _conform(_read(directory / name, problems), columns, text, flags)  # noqa: E731
+
+    def table(name: str, columns: Sequence[str], text: Iterable[str], flags: Iterable[str] = ()) -> pd.DataFrame:
+        return _conform(_read(directory / name, problems), columns, text, flags)
+
     epochs = table("epochs.csv", EPOCH_COLUMNS, EPOCH_TEXT).drop_duplicates(subset=[*RUN_KEY, "epoch"], keep="last")
     cases = table("cases.csv", CASE_COLUMNS, CASE_TEXT, ("equivalent",))
-    return Results(directory=directory, runs=runs, epochs=epochs, parity=table("parity.csv", PARITY_COLUMNS, PARITY_TEXT, ("passed",)),
+    return Results(directory=directory, runs=runs, epochs=epochs,
+                   parity=table("parity.csv", PARITY_COLUMNS, PARITY_TEXT, ("passed",)),
                    parity_epochs=table("parity_epochs.csv", PARITY_EPOCH_COLUMNS, PARITY_EPOCH_TEXT),
                    cases=cases, env=_load_environment(directory / "environment.json", problems), problems=problems)
