@@ -65,7 +65,8 @@ def fmt_mib(mib: float) -> str:
 
 
 def fmt_ratio(x: float) -> str:
-    return NA if not np.isfinite(x) else f"{_three_digits(x)}×"
+    """``x`` with "×"; ``≈0`` at or below zero: a ratio of fitted costs whose numerator is below the noise."""
+    return NA if not np.isfinite(x) else BELOW_NOISE if x <= 0 else f"{_three_digits(x)}×"
 
 
 def fmt_interval(lo: float, hi: float, fmt: Any) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scratchnet.bench.report.blocks import Block, Collapsed, Columns, Image, para, section, table_block
-from scratchnet.bench.report.formatting import BELOW_NOISE, NA, fmt_mse, fmt_ratio, fmt_time, mode_label
+from scratchnet.bench.report.formatting import NA, fmt_mse, fmt_ratio, fmt_time, mode_label
 from scratchnet.bench.report.convergence import compact_convergence_cell
 from scratchnet.bench.report.parity_table import parity_state
 from scratchnet.bench.report.costs import step_ratios
@@ -53,8 +53,7 @@ def _ratio_cell(res: Results, ratios: pd.DataFrame, case: str, mode: str, fw: st
     row = ratios[(ratios["case"] == case) & (ratios["framework"] == fw)]
     if row.empty:
         return _status(select(res.runs, case=case, framework=fw)) or NA
-    ratio, other = float(row["step_ratio"].iloc[0]), row["mode"].iloc[0]
-    cell = fmt_ratio(ratio) if not ratio <= 0 else BELOW_NOISE
+    cell, other = fmt_ratio(float(row["step_ratio"].iloc[0])), row["mode"].iloc[0]
     return f"{cell} ({other})" if other != mode else cell
 
 
@@ -85,14 +84,14 @@ def summary_table(res: Results) -> list[Block]:
     note = para("One row per case in its primary mode (parity when run; ✓ parity check passed, "
                 "✗ failed: every contender's weights, loss and test MSE against scratchnet's, see "
                 "Parity); a framework not run in that mode shows its other mode, named in "
-                "brackets (ratios then against scratchnet in that mode). Test MSE, convergence "
-                "epoch and time per epoch are scratchnet's (every framework's are in the Summary "
-                "table). Medians over ok seeds; convergence epoch: to the case's shared target "
-                "loss, a seed that never reached it counting as later than any epoch; \"(k/n)\": "
-                "k of n ok seeds converged; \"> N\": half or more did not reach it within N "
-                "epochs; \"× scratchnet time per step\": median cost of one optimizer step (the "
-                "cost model's, without the fixed cost per epoch) divided by scratchnet's (above "
-                "1: scratchnet is faster)." + (f" Columns: {names}." if names else ""))
+                "brackets (ratios then against scratchnet in that mode). Test MSE, convergence epoch and time "
+                "per epoch are scratchnet's (every framework's are in the Summary table). Medians over ok "
+                "seeds; convergence epoch: to the case's shared target loss, a seed that never reached it "
+                "counting as later than any epoch; \"(k/n)\": k of n ok seeds converged; \"> N\": half or "
+                "more did not reach it within N epochs; \"× scratchnet time per step\": median cost of one "
+                "optimizer step (the cost model's, without the fixed cost per epoch) divided by scratchnet's "
+                "(above 1: scratchnet is faster; ≈0: below the timing noise)."
+                + (f" Columns: {names}." if names else ""))
     return [table_block(headers, _rows(res), groups, short, anchor="summary-table"), note]
 
 
@@ -130,8 +129,9 @@ def summary_figure(res: Results) -> Image | None:
     ax.grid(True, axis="x", which="both", alpha=0.3)
     ax.legend(fontsize=6.5, loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=2,
               frameon=False)
-    caption = ("Cost per optimizer step ÷ scratchnet's, per case (fixed cost per epoch excluded; "
-               "median, 95% bootstrap CI; filled: parity passed; *: a fixed cost dominates the epoch)")
+    caption = ("Cost per optimizer step ÷ scratchnet's, per case (fixed cost per epoch excluded; median, 95% "
+               "bootstrap CI; filled: parity passed; *: a fixed cost dominates the epoch; a cost below the timing "
+               "noise, ≈0 in the table, has no point)")
     return Image(SUMMARY_FIGURE, caption, png(fig), anchor="summary-figure")
 
 
