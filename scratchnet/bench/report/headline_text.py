@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scratchnet.bench.report.blocks import Block, Heading, Table, para, table_block
-from scratchnet.bench.report.render import markdown_table
+from scratchnet.bench.report.blocks import Block, Heading, para, table_block
+from scratchnet.bench.report.render import render_markdown
 from scratchnet.bench.store.results import atomic_write_bytes
 from scratchnet.bench.report.costs import case_costs, step_ratios
 from scratchnet.bench.report.formatting import DASH, fmt_ratio, fmt_time
@@ -159,13 +159,8 @@ def _speed_sentences(res: Results, ratios: pd.DataFrame) -> list[str]:
 
 
 def headline_markdown(res: Results) -> str:
-    """The table and the sentences as markdown (README, terminal)."""
-    sentences = headline_sentences(res)
-    if _compared(res).empty:
-        return " ".join([NO_RESULT, *sentences])
-    table = headline_table(res)
-    table = markdown_table(Table(tuple(table.columns), tuple(table.itertuples(index=False))))
-    return table + "\n\n" + " ".join(sentences)
+    """The Headline section below its heading, as markdown (README, terminal)."""
+    return render_markdown(headline_blocks(res)[1:]).strip()
 
 
 def headline(results_dir: str | Path = "results") -> str:
@@ -197,5 +192,5 @@ def headline_blocks(res: Results) -> list[Block]:
     if _compared(res).empty:
         return [Heading(2, "Headline"), para(" ".join([NO_RESULT, *sentences]))]
     table = headline_table(res)
-    return [Heading(2, "Headline"), para(" ".join(sentences)),
-            table_block(tuple(table.columns), table.itertuples(index=False))]
+    return [Heading(2, "Headline"), table_block(tuple(table.columns), table.itertuples(index=False)),
+            para(" ".join(sentences))]
