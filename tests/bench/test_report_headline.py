@@ -87,7 +87,7 @@ def test_table_numbers_recomputed_from_the_fixture():
     step = med("keras", "seconds_per_step") / med("scratchnet", "seconds_per_step")
     word = "slower" if step > 1 else "faster"
     shown = step if step > 1 else 1 / step
-    assert table.loc["keras", "per step vs scratchnet"] == f"{shown:.3g}× {word} (1 cases)"
+    assert table.loc["keras", "per step vs scratchnet"] == f"{shown:.3g}× {word} (1 case)"  # the singular: one case
     assert table.loc["scratchnet", "fixed cost per epoch"] == fmt_time(med("scratchnet", "epoch_overhead_seconds"))
     assert table.loc["keras", "parity"].startswith("gate passed: ")
 

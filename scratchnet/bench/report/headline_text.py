@@ -55,6 +55,10 @@ def _compared(res: Results) -> pd.DataFrame:
     return ratios[ratios["case"].isin(comparable)]
 
 
+def _cases(n: int) -> str:
+    return f"{n} case{'s' * (n != 1)}"
+
+
 def _versus(ratio: float) -> str:
     """A ratio other/scratchnet as the other side's speed: "3.1× faster" or "2.8× slower" (never < 1×)."""
     if not np.isfinite(ratio):
@@ -106,9 +110,9 @@ def headline_table(res: Results) -> pd.DataFrame:
             continue
         mine = ratios[(ratios["framework"] == fw) & ratios["step_dominated"]] if len(ratios) else ratios
         step = "—" if fw == REFERENCE_FRAMEWORK else (
-            f"{_versus(float(np.median(mine['step_ratio'])))} ({len(mine)} cases)" if len(mine) else DASH)
+            f"{_versus(float(np.median(mine['step_ratio'])))} ({_cases(len(mine))})" if len(mine) else DASH)
         won, ran = wins[fw]
-        rows.append((fw, step, fmt_time(fixed.get(fw, np.nan)), _parity_cell(res, fw), f"{won} of {ran} cases"))
+        rows.append((fw, step, fmt_time(fixed.get(fw, np.nan)), _parity_cell(res, fw), f"{won} of {_cases(ran)}"))
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
@@ -148,7 +152,7 @@ def _speed_sentences(res: Results, ratios: pd.DataFrame) -> list[str]:
         faster = f"{REFERENCE_FRAMEWORK} is {fmt_ratio(e)} faster" if e >= 1 else f"Keras is {fmt_ratio(1 / e)} faster"
         out.append(f"Keras pays {fmt_time(fixed['keras'])} per epoch before its first step "
                    f"({REFERENCE_FRAMEWORK} {fmt_time(fixed.get(REFERENCE_FRAMEWORK, np.nan))}): "
-                   f"on the {len(tiny)} cases where "
+                   f"on the {_cases(len(tiny))} where "
                    f"that dominates, {faster} per epoch (median).")
     medians = {fw: float(np.median(g["step_ratio"])) for fw, g in dom.groupby("framework")}
     if medians:
