@@ -743,3 +743,18 @@ def test_a_table_of_several_commits_names_each_with_its_runs(tmp_path):
     assert (f"commits {'a' * 12} ({n_old} runs), {'b' * 12} ({n_new} runs), 1 runs without a recorded commit"
             " · profile") in lede
     assert f"**Git commit:** {'a' * 40} ({n_old} runs), {'b' * 40} ({n_new} runs), 1 runs" in md
+
+
+def test_derived_tables_are_computed_once_per_results_and_never_shared_with_a_copy():
+    import dataclasses
+
+    from scratchnet.bench.report.costs import case_costs, step_ratios
+    from scratchnet.bench.report.tables import load_results
+
+    res = load_results(FIXTURE)
+    ratios = step_ratios(res)
+    assert step_ratios(res) is ratios and len(ratios) > 0  # the second call reads the first one's table
+    assert case_costs(res, every_mode=True) is not case_costs(res)  # the arguments are part of the key
+    keras_only = dataclasses.replace(res, runs=res.runs[res.runs["framework"] == "keras"])
+    assert keras_only.derived == {} and step_ratios(keras_only).empty  # a copy computes its own
+    assert set(case_costs(keras_only)["framework"]) == {"keras"}

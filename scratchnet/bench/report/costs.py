@@ -26,7 +26,7 @@ from scratchnet.bench.report.formatting import BELOW_NOISE, NA, fmt_cost, fmt_ra
 from scratchnet.bench.report.plotting import framework_color, framework_marker, png
 from scratchnet.bench.report.stats import ratio_ci, ratio_of_medians
 from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, main_cases, median_of, modes_of, ok_runs,
-                                            run_frameworks, same_host_runs, select)
+                                            once_per_results, run_frameworks, same_host_runs, select)
 
 STEP_DOMINATED_SHARE = 0.5
 MODEL_TOLERANCE = 0.25  # the model's epoch time within 25 % of the measured median: "fits"
@@ -48,6 +48,7 @@ def _modelled(res: Results) -> pd.DataFrame:
     return runs.assign(predicted=predicted_epoch_seconds(o, s, n), share=step_share(o, s, n))
 
 
+@once_per_results
 def case_costs(res: Results, every_mode: bool = False) -> pd.DataFrame:
     """One row per main case and framework with a cost model (module docstring); with
     ``every_mode``, one per (case, framework, mode): the groups the model's check covers."""
@@ -67,6 +68,7 @@ def case_costs(res: Results, every_mode: bool = False) -> pd.DataFrame:
     return table[list(CASE_COST_COLUMNS)].reset_index(drop=True)
 
 
+@once_per_results
 def step_ratios(res: Results) -> pd.DataFrame:
     """Per main case and framework other than scratchnet (in the framework's mode of
     :func:`case_costs`): median per-step cost over scratchnet's, its 95 % CI, the per-epoch

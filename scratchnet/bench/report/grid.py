@@ -33,10 +33,9 @@ def _value_order(values: list[str]) -> tuple[list[str], bool]:
     """Distinct values, numerically sorted when they are all numbers; (values, numeric)."""
     distinct = sorted(set(values))
     try:
-        nums = [float(v) for v in distinct]
+        return sorted(distinct, key=float), True
     except ValueError:
         return distinct, False
-    return [v for _, v in sorted(zip(nums, distinct))], True
 
 
 def _grid_runs(res: Results) -> pd.DataFrame:

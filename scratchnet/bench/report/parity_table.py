@@ -12,7 +12,8 @@ import pandas as pd
 
 from scratchnet.bench.report.blocks import Block, Heading, para, section, table_block
 from scratchnet.bench.report.formatting import DASH, NA, fmt_int, fmt_sci
-from scratchnet.bench.report.tables import Results, finite_values, parse_flag, select
+from scratchnet.bench.report.tables import (REFERENCE_FRAMEWORK, Results, finite_values, framework_order, main_cases,
+                                            ok_runs, once_per_results, parse_flag, select)
 
 
 def parity_state(res: Results, case: str) -> tuple[str, str]:
@@ -35,8 +36,6 @@ def parity_state(res: Results, case: str) -> tuple[str, str]:
 
 
 def parity_blocks(res: Results) -> list[Block]:
-    from scratchnet.bench.report.tables import main_cases
-
     states = [parity_state(res, c)[0] for c in main_cases(res)]
     drift = finite_values(res.parity["max_rel_weight_drift"])
     answer = (f"{states.count('pass')} of {len(states)} cases pass the parity gate against Keras"
@@ -74,12 +73,11 @@ FORMULA_NOTES: dict[tuple[str, str], str] = {
 }
 
 
+@once_per_results
 def parity_mse_pairs(res: Results) -> pd.DataFrame:
     """Every contender's parity-mode test MSE against scratchnet's run of the same seed AT THE SAME EPOCH
     (``epochs.csv``, ok runs of the main cases): case, framework, optimizer, seed, epoch and
     ``rel`` = |test MSE / scratchnet's - 1|. A timing contender capped at 3 epochs is compared at those 3."""
-    from scratchnet.bench.report.tables import REFERENCE_FRAMEWORK, main_cases, ok_runs
-
     ok = ok_runs(select(res.runs, mode="parity"))[["case", "framework", "seed"]]
     epochs = select(res.epochs, mode="parity").merge(ok, on=["case", "framework", "seed"])
     epochs = epochs[epochs["case"].isin(main_cases(res))][["case", "framework", "seed", "epoch", "test_mse"]]
@@ -93,8 +91,6 @@ def parity_mse_pairs(res: Results) -> pd.DataFrame:
 
 def agreement_rows(res: Results) -> list[tuple[str, str, int, int, float]]:
     """(framework, optimizer, cases, seed pairs, max |test MSE / scratchnet's - 1|) over :func:`parity_mse_pairs`."""
-    from scratchnet.bench.report.tables import framework_order
-
     pairs = parity_mse_pairs(res)
     rows = []
     for (fw, opt), g in pairs.groupby(["framework", "optimizer"], sort=False):

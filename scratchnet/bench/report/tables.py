@@ -8,8 +8,9 @@ helpers (``select``, ``ok_runs``, ``groups``, ``same_host_runs``, ...) never mut
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,17 @@ def load_results(directory: Path) -> Results:
     convergence target (``measures.targets.remeasure``)."""
     res = read_results(directory)
     return dataclasses.replace(res, runs=remeasure(res.runs, res.epochs, res.cases))
+
+
+def once_per_results(compute: Callable[..., Any]) -> Callable[..., Any]:
+    """``compute(res, ...)`` computed once per loaded ``Results`` and arguments (the tables are never mutated)."""
+    @functools.wraps(compute)
+    def cached(res: Results, *args: Any, **kwargs: Any) -> Any:
+        key = (compute.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in res.derived:
+            res.derived[key] = compute(res, *args, **kwargs)
+        return res.derived[key]
+    return cached
 
 
 def ordered(present: Iterable[str], preferred: Sequence[str]) -> list[str]:

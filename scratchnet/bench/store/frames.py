@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,9 @@ class Results:
     cases: pd.DataFrame
     env: dict[str, Any]
     problems: list[str]
+    # tables derived from these by their readers, computed once (init=False: a copy made with
+    # dataclasses.replace, e.g. other runs, starts with an empty one)
+    derived: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def parse_flag(value: Any) -> bool | None:
